@@ -1,0 +1,84 @@
+"""Atomic file and directory writes: write to a temporary sibling, fsync, then rename."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from stikg.errors import StikgError
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: readers see the old file or the new one, never half."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise StikgError(f"cannot write: {exc.strerror}", path) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """Atomic UTF-8 text write with LF line endings."""
+    write_bytes(path, text.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def replace_directory(target: Path) -> Iterator[Path]:
+    """Yield a fresh staging directory; on success it atomically replaces ``target``.
+
+    The swap is two renames (old → backup, staging → target) and the backup is removed after.
+    If anything fails before the swap, ``target`` is untouched and the staging dir is deleted.
+    A crash between the two renames is repaired by :func:`recover_directory` on the next run.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new.", dir=target.parent))
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    backup = target.parent / f".{target.name}.old"
+    shutil.rmtree(backup, ignore_errors=True)
+    if target.exists():
+        os.replace(target, backup)
+    os.replace(staging, target)
+    _fsync_dir(target.parent)
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+def recover_directory(target: Path) -> None:
+    """Repair an interrupted :func:`replace_directory`: restore the backup if the target is gone,
+    and delete stale staging directories."""
+    target = Path(target)
+    backup = target.parent / f".{target.name}.old"
+    if not target.exists() and backup.exists():
+        os.replace(backup, target)
+    else:
+        shutil.rmtree(backup, ignore_errors=True)
+    for stale in target.parent.glob(f".{target.name}.new.*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

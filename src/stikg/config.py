@@ -1,0 +1,71 @@
+"""Project paths and the configurable base IRI."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_BASE_IRI = "https://w3id.org/stikg/"
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The project root: $STIKG_ROOT, else the nearest parent holding sources/catalog.yaml."""
+    env = os.environ.get("STIKG_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "sources" / "catalog.yaml").is_file():
+            return candidate
+    return here
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where each stage reads and writes, relative to the project root."""
+
+    root: Path
+
+    @property
+    def sources(self) -> Path:
+        return self.root / "sources"
+
+    @property
+    def catalog(self) -> Path:
+        return self.sources / "catalog.yaml"
+
+    @property
+    def ontology(self) -> Path:
+        return self.root / "ontology"
+
+    @property
+    def shapes(self) -> Path:
+        return self.root / "shapes"
+
+    @property
+    def registry(self) -> Path:
+        return self.root / "mappings" / "registry"
+
+    @property
+    def extracted(self) -> Path:
+        return self.root / "mappings" / "extracted"
+
+    @property
+    def kg(self) -> Path:
+        return self.root / "kg"
+
+    @property
+    def queries(self) -> Path:
+        return self.root / "queries"
+
+    @property
+    def store(self) -> Path:
+        """The on-disk pyoxigraph store built from kg/ (not committed)."""
+        return self.root / "var" / "store"
+
+
+def base_iri() -> str:
+    """The base IRI of every entity: $STIKG_BASE_IRI or the default; always ends with '/'."""
+    base = os.environ.get("STIKG_BASE_IRI", DEFAULT_BASE_IRI)
+    return base if base.endswith("/") else base + "/"

@@ -1,0 +1,34 @@
+"""User-facing errors: each names the file, the line (when known) and the reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class StikgError(Exception):
+    """An error the CLI reports as one clear message (never a traceback)."""
+
+    def __init__(self, reason: str, file: str | Path | None = None, line: int | None = None):
+        self.reason = reason
+        self.file = str(file) if file is not None else None
+        self.line = line
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        where = ""
+        if self.file:
+            where = self.file + (f":{self.line}" if self.line else "") + ": "
+        return where + self.reason
+
+
+class CorpusError(StikgError):
+    """A source document or the catalog is missing, unreadable or malformed."""
+
+
+class RegistryError(StikgError):
+    """A registry YAML entry is malformed."""
+
+
+class ValidationFailed(StikgError):
+    """The built graph has SHACL violations."""
