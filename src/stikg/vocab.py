@@ -1,0 +1,85 @@
+"""Namespaces and IRI minting shared by mapping, queries and serving."""
+
+from __future__ import annotations
+
+import hashlib
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+from stikg.config import base_iri
+from stikg.text import name_key
+
+STIKG = Namespace("https://w3id.org/stikg/ontology#")
+ONTOLOGY_IRI = URIRef("https://w3id.org/stikg/ontology")
+CITO = Namespace("http://purl.org/spar/cito/")
+ORG = Namespace("http://www.w3.org/ns/org#")
+SCHEMA = Namespace("https://schema.org/")
+OA = Namespace("http://www.w3.org/ns/oa#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+
+PREFIXES: dict[str, Namespace] = {
+    "stikg": STIKG, "rdf": Namespace(str(RDF)), "rdfs": Namespace(str(RDFS)),
+    "owl": Namespace(str(OWL)), "xsd": Namespace(str(XSD)), "skos": Namespace(str(SKOS)),
+    "dcterms": Namespace(str(DCTERMS)), "prov": Namespace(str(PROV)), "cito": CITO, "org": ORG,
+    "schema": SCHEMA, "oa": OA, "dcat": DCAT, "void": VOID,
+}
+
+STAGES = ("request", "budget_draft", "budget", "supplementary", "fund", "other")
+# Extraction (gold) stage codes → graph stage codes. 前年度予算額 is the enacted budget of FY N−1.
+STAGE_OF_RECORD = {s: s for s in STAGES} | {"previous_year_budget": "budget"}
+INSTRUMENTS = {
+    "補助金": "subsidy", "委託": "commission", "補助": "aid", "運営費交付金": "operating_grant",
+    "交付金": "grant", "基金": "fund", "other": "other",
+}
+ROLES = ("implementer", "funding_agency", "host", "recipient", "partner", "bureau")
+DOCUMENT_KINDS = ("budget_request", "draft_budget", "objectives_change", "policy_briefing")
+# Organization registry types → ontology classes.
+ORG_CLASSES = {
+    "government": "GovernmentBody", "ministry": "Ministry", "bureau": "Bureau", "office": "Bureau",
+    "funding_agency": "FundingAgency", "research_institute": "ResearchInstitute",
+    "university": "University", "inter_university": "University", "council": "Council",
+    "company": "Company", "other": "Organization",
+}
+
+
+def stage_concept(code: str) -> URIRef:
+    return STIKG[f"stage-{code}"]
+
+
+def instrument_concept(printed: str) -> URIRef:
+    return STIKG[f"instrument-{INSTRUMENTS.get(printed, 'other')}"]
+
+
+def role_concept(code: str) -> URIRef:
+    return STIKG[f"role-{code}"]
+
+
+def kind_concept(code: str) -> URIRef:
+    return STIKG[f"kind-{code}"]
+
+
+def digest(*parts: object, length: int = 16) -> str:
+    """A stable short hash of the parts (used for fact IRIs; never line numbers alone)."""
+    text = "\x1f".join("" if p is None else str(p) for p in parts)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:length]
+
+
+def entity(kind: str, slug: str) -> URIRef:
+    """``{BASE}{kind}/{slug}`` e.g. ``…/program/kakenhi``."""
+    return URIRef(f"{base_iri()}{kind}/{slug}")
+
+
+def unregistered(kind: str, printed_name: str) -> URIRef:
+    """IRI for a name the registry does not know: ``{BASE}{kind}/x-{hash of its name key}``."""
+    return entity(kind, "x-" + digest(name_key(printed_name), length=12))
+
+
+def document_iri(stem: str) -> URIRef:
+    return entity("document", stem)
+
+
+def graph_iri(name: str) -> URIRef:
+    """Named graph IRI: ``{BASE}graph/{name}`` (e.g. ``document/000_…``, ``registry``)."""
+    return URIRef(f"{base_iri()}graph/{name}")
