@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args._run(args) or 0)
     except StikgError as exc:
         print(f"stikg {args.command}: error: {exc.message}", file=sys.stderr)
-        return exc.exit_code if hasattr(exc, "exit_code") else 2
+        return exc.exit_code
     except KeyboardInterrupt:
         print(f"stikg {args.command}: interrupted; outputs left as they were", file=sys.stderr)
         return 130

@@ -8,6 +8,8 @@ from pathlib import Path
 class StikgError(Exception):
     """An error the CLI reports as one clear message (never a traceback)."""
 
+    exit_code = 2
+
     def __init__(self, reason: str, file: str | Path | None = None, line: int | None = None):
         self.reason = reason
         self.file = str(file) if file is not None else None
@@ -32,3 +34,5 @@ class RegistryError(StikgError):
 
 class ValidationFailed(StikgError):
     """The built graph has SHACL violations."""
+
+    exit_code = 1

@@ -90,7 +90,7 @@ def validate(data: Graph, shapes: Graph, ontology: Graph | None = None) -> Valid
     )
     findings = []
     for result in report_graph.subjects(RDF.type, SH.ValidationResult):
-        def one(p: URIRef) -> str:
+        def one(p: URIRef, result=result) -> str:
             value = report_graph.value(result, p)
             return "" if value is None else str(value)
         severity = SEVERITY_NAMES.get(report_graph.value(result, SH.resultSeverity), "Violation")

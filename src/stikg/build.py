@@ -1,0 +1,199 @@
+"""``stikg build``: corpus → extraction → mapping → OWL 2 RL reasoning → SHACL → ``kg/``.
+
+The build is all-or-nothing: everything is written into a staging directory and swapped in with
+renames, so an interrupted or failed build leaves the previous ``kg/`` as it was. A graph with
+SHACL violations is not published; its report goes to ``var/last-build/`` and the build fails.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF
+
+from stikg import __version__, atomic, vocab
+from stikg.config import Paths
+from stikg.corpus import Document, load_corpus
+from stikg.errors import StikgError, ValidationFailed
+from stikg.kgwriter import canonical_triples, sha256_file, write_dataset, write_json
+from stikg.mapping import MappedDocument, Mapper
+from stikg.reasoning import owl_rl_closure
+from stikg.validation import ValidationReport, load_shapes, validate
+
+Triple = tuple
+
+
+class Progress:
+    """Timed progress lines on stderr (quiet mode prints nothing)."""
+
+    def __init__(self, quiet: bool = False):
+        self.quiet = quiet
+        self.start = time.perf_counter()
+        self.timings: dict[str, float] = {}
+        self._last = self.start
+
+    def step(self, name: str, detail: str = "") -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(now - self._last, 3)
+        self._last = now
+        if not self.quiet:
+            print(f"[{now - self.start:6.1f}s] {name}{': ' + detail if detail else ''}",
+                  file=sys.stderr, flush=True)
+
+
+@dataclass
+class BuildResult:
+    """What a build produced (the graphs are kept for callers such as tests and benchmarks)."""
+
+    graphs: dict[URIRef, set[Triple]]
+    report: ValidationReport
+    stats: dict
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def load_ontology(paths: Paths) -> Graph:
+    """Parse every ``ontology/*.ttl``."""
+    graph = Graph()
+    files = sorted(paths.ontology.glob("*.ttl"))
+    if not files:
+        raise StikgError("no ontology file (*.ttl)", paths.ontology)
+    for path in files:
+        try:
+            graph.parse(path, format="turtle")
+        except Exception as exc:  # rdflib parsers raise several exception types
+            raise StikgError(f"ontology does not parse: {exc}", path) from None
+    return graph
+
+
+def load_registry(paths: Paths):
+    """The curated registry (identity only)."""
+    from stikg.registry import Registry
+
+    return Registry.load(paths.registry)
+
+
+def extract_all(documents: list[Document], registry, paths: Paths, write: bool = True) -> dict:
+    """Run the extractor on each document; write ``mappings/extracted/<stem>/`` when asked."""
+    from stikg.extract import extract_document
+
+    results = {}
+    for doc in documents:
+        result = extract_document(list(doc.lines), doc.entry.id, fiscal_year=doc.entry.fiscal_year,
+                                  kind=doc.entry.kind, registry=registry)
+        if write:
+            result.write_csv(paths.extracted / doc.entry.stem)
+        results[doc.entry.id] = result
+    return results
+
+
+def build(paths: Paths, quiet: bool = False, write: bool = True) -> BuildResult:
+    """Build the whole graph; write ``kg/`` (atomically) unless ``write`` is false."""
+    progress = Progress(quiet)
+    atomic.recover_directory(paths.kg)
+    documents = load_corpus(paths.sources, paths.catalog)
+    registry = load_registry(paths)
+    ontology = load_ontology(paths)
+    shapes = load_shapes(paths.shapes)
+    progress.step("load", f"{len(documents)} documents, ontology {len(ontology)} triples")
+
+    extractions = extract_all(documents, registry, paths, write=write)
+    progress.step("extract", ", ".join(
+        f"{doc_id[:3]}: {len(r.amounts)} amounts" for doc_id, r in extractions.items()))
+
+    mapper = Mapper(registry)
+    graphs: dict[URIRef, set[Triple]] = {}
+    mapped: dict[str, MappedDocument] = {}
+    for doc in documents:
+        m = mapper.map_document(doc, extractions[doc.entry.id])
+        mapped[doc.entry.id] = m
+        graphs[vocab.graph_iri(f"document/{doc.entry.stem}")] = m.triples
+    graphs[vocab.graph_iri("registry")] = mapper.map_registry()
+    graphs[vocab.graph_iri("catalog")] = mapper.map_catalog(d.entry for d in documents)
+    asserted = set().union(*graphs.values())
+    progress.step("map", f"{len(asserted)} asserted triples")
+
+    inferred = owl_rl_closure(asserted, ontology)
+    graphs[vocab.graph_iri("inferred")] = inferred
+    progress.step("reason", f"owlrl OWL 2 RL: {len(inferred)} inferred triples")
+
+    data = Graph()
+    for triple in asserted | inferred:
+        data.add(triple)
+    report = validate(data, shapes, ontology)
+    c = report.counts
+    progress.step("validate", f"{c.get('Violation', 0)} violations, {c.get('Warning', 0)} warnings, "
+                              f"{c.get('Info', 0)} info")
+
+    graphs[vocab.graph_iri("ontology")] = canonical_triples(ontology)
+    stats = compute_stats(documents, extractions, mapped, graphs, report)
+    result = BuildResult(graphs=graphs, report=report, stats=stats, timings=progress.timings)
+    if report.violations:
+        last = paths.root / "var" / "last-build"
+        atomic.write_text(last / "shacl-report.txt", report.text())
+        atomic.write_text(last / "shacl-report.ttl", report.turtle())
+        raise ValidationFailed(
+            f"the graph has {report.violations} SHACL violation(s); kg/ was left unchanged. "
+            f"First: {report.findings[0].focus} {report.findings[0].path}: "
+            f"{report.findings[0].message} (full report: {last / 'shacl-report.txt'})")
+    if write:
+        write_kg(paths, graphs, report, stats, documents)
+        progress.step("write", f"kg/ ({sum(len(t) for t in graphs.values())} quads)")
+    return result
+
+
+def write_kg(paths: Paths, graphs: dict[URIRef, set[Triple]], report: ValidationReport, stats: dict,
+             documents: list[Document]) -> None:
+    """Write every ``kg/`` file into a staging directory, then swap it in atomically."""
+    with atomic.replace_directory(paths.kg) as staging:
+        counts = write_dataset(staging, graphs)
+        atomic.write_text(staging / "shacl-report.txt", report.text())
+        atomic.write_text(staging / "shacl-report.ttl", report.turtle())
+        write_json(staging / "stats.json", stats)
+        outputs = {p.relative_to(staging).as_posix(): sha256_file(p)
+                   for p in sorted(staging.rglob("*")) if p.is_file()}
+        write_json(staging / "manifest.json", {
+            "generator": f"stikg {__version__}",
+            "base_iri": vocab.base_iri(),
+            "inputs": input_hashes(paths, documents),
+            "graphs": counts,
+            "outputs": outputs,
+        })
+
+
+def input_hashes(paths: Paths, documents: list[Document]) -> dict[str, str]:
+    """SHA-256 of every input file (documents, catalog, registry, ontology, shapes)."""
+    files = [paths.catalog, *sorted(paths.registry.glob("*.yaml")), *sorted(paths.ontology.glob("*.ttl")),
+             *sorted(paths.shapes.glob("*.ttl"))]
+    hashes = {f.relative_to(paths.root).as_posix(): sha256_file(f) for f in files}
+    hashes.update({f"sources/{d.entry.id}": d.sha256 for d in documents})
+    return dict(sorted(hashes.items()))
+
+
+def compute_stats(documents, extractions, mapped, graphs, report: ValidationReport) -> dict:
+    """Counts per class and per document; what was extracted, skipped and unresolved."""
+    all_triples = set().union(*graphs.values())
+    classes = Counter(str(o) for s, p, o in all_triples if p == RDF.type and not isinstance(o, Literal))
+    per_document = {}
+    for doc in documents:
+        ext = extractions[doc.entry.id]
+        m = mapped[doc.entry.id]
+        per_class = Counter(str(o) for s, p, o in m.triples if p == RDF.type)
+        per_document[doc.entry.id] = {
+            "lines": len(doc.lines),
+            "triples": len(m.triples),
+            "records": {name: len(getattr(ext, name, ())) for name in
+                        ("amounts", "citations", "organizations", "flows", "periods")},
+            "classes": dict(sorted(per_class.items())),
+            "skipped": dict(sorted(Counter(r.reason for r in getattr(ext, "report", ())).items())),
+            "unresolved": dict(sorted(Counter(u.kind for u in m.unresolved).items())),
+        }
+    return {
+        "graphs": {str(k): len(v) for k, v in sorted(graphs.items())},
+        "classes": dict(sorted(classes.items())),
+        "documents": per_document,
+        "shacl": dict(sorted(report.counts.items())),
+    }

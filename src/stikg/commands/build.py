@@ -1,0 +1,27 @@
+"""``stikg build``: build kg/ from the corpus, the registry, the ontology and the shapes."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from stikg.build import build
+from stikg.config import Paths, find_root
+
+HELP = "Build the knowledge graph into kg/ (extract, map, reason with owlrl, validate with pyshacl)."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", type=Path, default=None, help="project root (default: found from cwd)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument("--dry-run", action="store_true", help="build and validate but write nothing")
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = Paths(args.root.resolve() if args.root else find_root())
+    result = build(paths, quiet=args.quiet, write=not args.dry_run)
+    total = sum(len(t) for t in result.graphs.values())
+    print(f"built {len(result.graphs)} named graphs, {total} quads"
+          f"{' (dry run, nothing written)' if args.dry_run else ' → ' + str(paths.kg)}")
+    print(result.report.text(limit=10), end="")
+    return 0
