@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Debian packages the test suite uses (real servers and independent tools). Idempotent: packages
+# already installed are skipped, so a second run costs nothing.
+set -euo pipefail
+packages=(virtuoso-opensource)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
