@@ -89,7 +89,7 @@ def test_same_program_in_several_documents_is_one_node(built):
     for name, triples in result.graphs.items():
         if "/graph/document/" not in str(name):
             continue
-        for s, p, o in triples:
+        for _s, p, o in triples:
             if p == STIKG.forProgram:
                 docs_of.setdefault(o, set()).add(name)
     assert any(len(d) >= 2 for d in docs_of.values()), "no program shared between documents"
