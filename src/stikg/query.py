@@ -523,7 +523,7 @@ def parse_header(text: str, name: str, path: Path | None = None) -> Query:
             key, value = match.group(1), match.group(2).strip()
             in_params = key == "parameters"
             if key == "parameters":
-                if value and value.lower() not in ("none", "-"):
+                if value and not value.lower().startswith(("none", "-")):
                     raise QueryError("write each parameter on its own line below '# parameters:'", path, lineno)
             else:
                 meta[key] = value
@@ -872,6 +872,8 @@ def term_for(param: Parameter, value: str, prefixes: Mapping[str, str], resolve:
     """The RDF term for a declared parameter's value; raises QueryError naming the parameter."""
     raw = value.strip()
     kind = param.type
+    if kind == "auto":
+        return auto_term(value, prefixes)
     if kind == "integer":
         if not _INTEGER.match(raw):
             raise QueryError(f"parameter {param.name} expects an integer, got {value!r}")
@@ -933,6 +935,16 @@ class LabelResolver:
         return Term.iri(found[0])
 
 
+def implicit_parameter(name: str) -> Parameter:
+    """The type of an undeclared variable bound with --param: entity kinds by name
+    (?program, ?strategy, ?organization, ?hub, ?document), years as integers, else by look."""
+    if name in ENTITY_KINDS:
+        return Parameter(name, name)
+    if name == "fiscal_year" or name.endswith("_year"):
+        return Parameter(name, "integer")
+    return Parameter(name, "auto")
+
+
 def bind_parameters(
     query: Query, given: Mapping[str, str], resolve: Resolver | None = None
 ) -> dict[str, Term]:
@@ -947,14 +959,11 @@ def bind_parameters(
     for name, value in given.items():
         param = query.parameter(name)
         if param is None:
-            if query.has_header:
-                declared = ", ".join(p.name for p in query.parameters) or "none"
-                raise QueryError(f"query {query.name} has no parameter {name!r} (its parameters: {declared})")
             if name not in variables:
-                raise QueryError(f"query {query.name} has no variable ?{name}")
-            out[name] = auto_term(value, prefixes)
-        else:
-            out[name] = term_for(param, value, prefixes, resolve)
+                declared = ", ".join(p.name for p in query.parameters) or "none declared"
+                raise QueryError(f"query {query.name} has no parameter or variable ?{name} (parameters: {declared})")
+            param = implicit_parameter(name)
+        out[name] = term_for(param, value, prefixes, resolve)
     for param in query.parameters:
         if param.name in out:
             continue
