@@ -1,0 +1,57 @@
+"""``stikg serve``: the read-only SPARQL 1.1 endpoint and query page on the built graph."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from stikg.config import Paths, find_root
+from stikg.server import DEFAULT_MAX_BODY, DEFAULT_MAX_RESULTS, DEFAULT_TIMEOUT_S, Server
+from stikg.store import open_store
+
+HELP = "serve the graph: SPARQL 1.1 endpoint at /sparql and a query page at / (read-only)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
+                        help=f"seconds a query may run before it is stopped (default {DEFAULT_TIMEOUT_S:g})")
+    parser.add_argument("--max-results", type=int, default=DEFAULT_MAX_RESULTS,
+                        help=f"rows/triples per answer at most (default {DEFAULT_MAX_RESULTS})")
+    parser.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY,
+                        help=f"request body bytes at most (default {DEFAULT_MAX_BODY})")
+    parser.add_argument("--workers", type=int, default=2, help="query worker processes (default 2)")
+    parser.add_argument("--threads", type=int, default=16, help="HTTP request threads (default 16)")
+    parser.add_argument("--dataset", type=Path, metavar="FILE.nq",
+                        help="serve this N-Quads file instead of kg/dataset.nq (cached in var/store)")
+    parser.add_argument("--quiet", action="store_true", help="do not log requests")
+
+
+def run(args: argparse.Namespace) -> int:
+    from stikg.errors import StikgError
+
+    for name in ("timeout", "max_results", "max_body", "workers", "threads"):
+        if getattr(args, name) <= 0:
+            raise StikgError(f"--{name.replace('_', '-')} must be positive")
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
+                        format="%(asctime)s %(message)s", stream=sys.stderr)
+    paths = Paths(find_root())
+    store = open_store(paths, dataset=args.dataset)  # build or refresh var/store first
+    del store
+    server = Server(
+        store_dir=paths.store, host=args.host, port=args.port, timeout=args.timeout,
+        max_results=args.max_results, max_body=args.max_body, workers=args.workers,
+        threads=args.threads, queries_dir=paths.queries,
+    )
+    print(f"stikg serve: SPARQL endpoint {server.url}/sparql, query page {server.url}/ "
+          f"(timeout {args.timeout:g} s, at most {args.max_results} results)", file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    return 0
