@@ -1,0 +1,195 @@
+"""Upload the built graph to an external triple store with the SPARQL 1.1 Graph Store Protocol.
+
+Each named graph of ``kg/dataset.nq`` is sent as one complete ``PUT`` (which replaces the graph
+on the store, so pushing twice changes nothing), with retries and exponential backoff on
+connection errors and 5xx answers. Afterwards each graph's triple count is checked with a SPARQL
+``COUNT`` on the query endpoint.
+
+Known stores: Oxigraph (``/query`` → Graph Store at ``/store``, parameter ``graph``), Virtuoso
+(``/sparql`` → ``/sparql-graph-crud-auth`` with digest authentication, parameter ``graph-uri``),
+Fuseki (give ``--graph-store http://host/ds/data``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from stikg.config import base_iri
+from stikg.errors import StikgError
+
+DEFAULT_GRAPH = ""
+
+
+class PushError(StikgError):
+    """The store cannot be reached, refuses us, or ends up with different data."""
+
+
+@dataclass(frozen=True)
+class GraphReport:
+    graph: str
+    triples: int
+    remote: int
+    attempts: int
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.triples == self.remote
+
+
+def graph_store_url(endpoint: str, authenticated: bool) -> str:
+    """The Graph Store Protocol URL of a known store, from its query endpoint URL."""
+    split = urllib.parse.urlsplit(endpoint)
+    path = split.path.rstrip("/")
+    if path.endswith("/query"):
+        new = path[: -len("/query")] + "/store"
+    elif path.endswith("/sparql"):
+        new = path + ("-graph-crud-auth" if authenticated else "-graph-crud")
+    else:
+        raise PushError(f"cannot guess the Graph Store Protocol URL of {endpoint}; give --graph-store URL")
+    return urllib.parse.urlunsplit((split.scheme, split.netloc, new, "", ""))
+
+
+def read_graphs(dataset: Path) -> dict[str, list[ox.Triple]]:
+    """The dataset's triples per graph IRI (``""`` for the default graph), duplicates removed."""
+    graphs: dict[str, set[ox.Triple]] = {}
+    try:
+        for quad in ox.parse(path=str(dataset), format=ox.RdfFormat.N_QUADS):
+            name = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
+            graphs.setdefault(name, set()).add(quad.triple)
+    except FileNotFoundError:
+        raise PushError("no built graph: run `stikg build` first", dataset) from None
+    except SyntaxError as exc:
+        raise PushError(f"cannot parse the dataset: {exc}", dataset) from None
+    return {name: sorted(triples, key=str) for name, triples in sorted(graphs.items())}
+
+
+class Client:
+    """HTTP with optional basic/digest authentication, retries and clear errors."""
+
+    def __init__(self, user: str | None = None, password: str | None = None, *, retries: int = 4,
+                 backoff: float = 0.5, timeout: float = 60.0, sleep: Callable[[float], None] = time.sleep):
+        handlers: list[urllib.request.BaseHandler] = []
+        if user is not None:
+            manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            manager.add_password(None, "http://", user, password or "")
+            manager.add_password(None, "https://", user, password or "")
+            handlers += [urllib.request.HTTPDigestAuthHandler(manager), urllib.request.HTTPBasicAuthHandler(manager)]
+        self.opener = urllib.request.build_opener(*handlers)
+        self.retries = retries
+        self.backoff = backoff
+        self.timeout = timeout
+        self.sleep = sleep
+        self.authenticated = user is not None
+
+    def request(self, method: str, url: str, body: bytes | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, bytes, int]:
+        """Send, retrying connection errors, 5xx and 429; returns (status, body, attempts)."""
+        last = ""
+        for attempt in range(1, self.retries + 2):
+            req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+            try:
+                with self.opener.open(req, timeout=self.timeout) as resp:
+                    return resp.status, resp.read(), attempt
+            except urllib.error.HTTPError as exc:
+                detail = exc.read()[:300].decode("utf-8", "replace").strip()
+                if exc.code in (401, 403):
+                    who = "the credentials given were refused" if self.authenticated else "give --user and --password"
+                    raise PushError(f"{url}: HTTP {exc.code} {exc.reason}: authentication failed ({who})") from None
+                if exc.code == 404:
+                    raise PushError(f"{url}: HTTP 404: no such endpoint (check the URL)") from None
+                if exc.code < 500 and exc.code != 429:
+                    raise PushError(f"{url}: HTTP {exc.code} {exc.reason}: {detail}") from None
+                last = f"HTTP {exc.code} {exc.reason} {detail}".strip()
+            except (urllib.error.URLError, OSError) as exc:
+                last = str(getattr(exc, "reason", exc))
+            if attempt <= self.retries:
+                self.sleep(self.backoff * 2 ** (attempt - 1))
+        raise PushError(f"cannot reach {url} after {self.retries + 1} attempts: {last}")
+
+
+def count_triples(client: Client, endpoint: str, graph: str) -> int:
+    """Triples in ``graph`` on the store, by a SPARQL COUNT on its query endpoint."""
+    if graph:
+        text = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+        form = {"query": text}
+    else:
+        form = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
+    body = urllib.parse.urlencode(form).encode("ascii")
+    status, data, _ = client.request(
+        "POST", endpoint, body,
+        {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"},
+    )
+    try:
+        bindings = json.loads(data.decode("utf-8"))["results"]["bindings"]
+        return int(bindings[0]["n"]["value"]) if bindings else 0
+    except (ValueError, KeyError, IndexError, TypeError):
+        raise PushError(f"{endpoint}: unexpected answer to a COUNT query: {data[:200]!r}") from None
+
+
+def _graph_url(store: str, graph: str) -> str:
+    if not graph:
+        return store + ("&" if "?" in store else "?") + "default"
+    param = "graph-uri" if "sparql-graph-crud" in store else "graph"
+    return store + ("&" if "?" in store else "?") + urllib.parse.urlencode({param: graph})
+
+
+def push(
+    dataset: Path, endpoint: str, graph_store: str | None = None, *, user: str | None = None,
+    password: str | None = None, client: Client | None = None, prune: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> list[GraphReport]:
+    """PUT every graph of ``dataset`` to the store and verify the counts; raises PushError on failure."""
+    client = client or Client(user, password)
+    store = graph_store or graph_store_url(endpoint, user is not None)
+    graphs = read_graphs(dataset)
+    reports: list[GraphReport] = []
+    for graph, triples in graphs.items():
+        started = time.monotonic()
+        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        # N-Triples is Turtle: every Graph Store implementation accepts text/turtle
+        _, _, attempts = client.request(
+            "PUT", _graph_url(store, graph), data, {"Content-Type": "text/turtle; charset=utf-8"}
+        )
+        remote = count_triples(client, endpoint, graph)
+        report = GraphReport(graph or "(default graph)", len(triples), remote, attempts, time.monotonic() - started)
+        reports.append(report)
+        if progress:
+            mark = "ok" if report.ok else f"MISMATCH: the store has {remote}"
+            progress(f"PUT {report.graph}: {len(triples)} triples ({mark})")
+    if prune:
+        for graph in stale_graphs(client, endpoint, set(graphs)):
+            client.request("DELETE", _graph_url(store, graph))
+            if progress:
+                progress(f"DELETE {graph}: not in the dataset")
+    bad = [r for r in reports if not r.ok]
+    if bad:
+        names = ", ".join(f"{r.graph} ({r.triples} sent, {r.remote} stored)" for r in bad)
+        raise PushError(f"triple counts differ after the push: {names}")
+    return reports
+
+
+def stale_graphs(client: Client, endpoint: str, keep: set[str]) -> list[str]:
+    """Graphs under ``{BASE}graph/`` on the store that the dataset does not have."""
+    prefix = base_iri() + "graph/"
+    text = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    body = urllib.parse.urlencode({"query": text}).encode("ascii")
+    _, data, _ = client.request(
+        "POST", endpoint, body,
+        {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"},
+    )
+    try:
+        rows = json.loads(data.decode("utf-8"))["results"]["bindings"]
+    except (ValueError, KeyError, TypeError):
+        raise PushError(f"{endpoint}: unexpected answer listing graphs") from None
+    names = {row["g"]["value"] for row in rows if "g" in row}
+    return sorted(g for g in names if g.startswith(prefix) and g not in keep)
