@@ -273,6 +273,19 @@ def test_no_figures_in_the_registry():
                     assert not AMOUNT.search(str(text)), f"{path.name}: {entry['id']}.{key} holds an amount: {text!r}"
 
 
+def test_readme_examples(reg):
+    """The curation guide's Python example prints what the registry answers."""
+    text = (REGISTRY / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    checked = 0
+    for line in block.splitlines():
+        code, _, expected = line.partition("  # ")
+        if expected:
+            assert repr(eval(code.strip(), {"reg": reg})) == expected.strip(), line
+            checked += 1
+    assert checked >= 4
+
+
 @pytest.mark.skipif(not GOLD.is_dir(), reason="development gold not available")
 def test_gold_strategies_and_programs_resolve(reg):
     missing = []
