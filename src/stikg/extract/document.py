@@ -1,0 +1,334 @@
+"""The document as the extractors see it: lines, shared vocabulary of the genre, helpers.
+
+Every line keeps three forms: ``raw`` (as in the file), ``printed`` (raw without Markdown ``**``
+emphasis, what we quote in records) and ``text`` (``printed`` folded to half-width; the same
+length, so a span found in ``text`` slices ``printed``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from stikg.normalize import era_year, fold, parse_amount
+from stikg.text import name_key
+
+# ------------------------------------------------------------------ vocabulary of the genre
+
+_YEAR = (
+    r"(?:(?P<era>令和|平成)\s*(?P<ey>\d{1,2}|元)\s*年度"
+    r"|(?P<wy>20\d\d)\s*年度"
+    r"|(?P<ab>[RH])\s*(?P<aby>\d{1,2})\s*年度?)"
+)
+# A budget-stage label, optionally preceded by its fiscal year and supplementary round.
+LABEL_RE = re.compile(
+    rf"(?:{_YEAR}\s*)?(?:\(?\s*(?P<round>第\s*(?P<rn>\d+)\s*次)\s*)?"
+    r"(?P<kind>前年度予算額|前年度予算|概算要求額|要求・要望額|要求要望額|要求額|補正予算額|補正予算"
+    r"|当初予算額|予算額\s*\(\s*案\s*\)|予算案|予算額)"
+)
+STAGE_OF_KIND = {
+    "前年度予算額": "previous_year_budget",
+    "前年度予算": "previous_year_budget",
+    "概算要求額": "request",
+    "要求・要望額": "request",
+    "要求要望額": "request",
+    "要求額": "request",
+    "補正予算額": "supplementary",
+    "補正予算": "supplementary",
+    "当初予算額": "budget",
+    "予算案": "budget_draft",
+    "予算額": "budget",
+}
+MAIN_STAGES = ("request", "budget_draft", "budget")
+
+_N = r"\d[\d,]*(?:\.\d+)?"
+YEN_RE = re.compile(
+    rf"(?<![\d.,])(?:{_N}\s*兆\s*)?(?:{_N}\s*億\s*)?(?:{_N}\s*(?:千万|百万|万|千)\s*)?(?:{_N}\s*)?円"
+    r"(?P<partial>\s*の内数)?"
+)
+NONYEN_RE = re.compile(
+    rf"(?<![\d.,]){_N}\s*(?:千|百万|万|億)?\s*(?:USドル|US\$|米ドル|ドル|ユーロ|ポンド)"
+)
+ERA_YEAR_RE = re.compile(r"(?P<era>令和|平成)\s*(?P<y>\d{1,2}|元)\s*年")
+DIGIT_RE = re.compile(r"\d")
+
+# Headings that open a program page's first block; a second one means a new page began.
+OPENING_HEADINGS = ("現状・課題", "背景・課題", "背景・概要", "背景・必要性", "課題・取組の方向性", "背景", "概要", "現状")
+SECTION_HEADINGS = frozenset(
+    {
+        "事業内容", "事業概要", "目的", "事業目的", "事業目的・概要", "取組内容", "取組概要", "研究内容",
+        "内容", "事業スキーム", "資金の流れ", "支援スキーム", "事業推進スキーム", "実施体制", "実施内容",
+        "事業の目的・目標", "事業の目的・概要", "事業の目的", "事業概要・特徴", "事業概要・イメージ",
+        "これまでの成果", "期待される成果例", "要求のポイント", "事業実施期間", "事業期間",
+        "追加業務の概要", "基本方針・事業内容", "事業の成果", "支援規模・期間", "支援規模 期間", "支援タイプ",
+        "参考資料", "今後の方向性", "今後の検討事項", "取組のイメージ", "本事業で解決する課題", "必要な取組",
+        "研究例", "採択事業の概要", "採択事業の目的", "対象技術領域", "取組例",
+    }
+)
+_PAIRS = {"【": "】", "[": "]", "<": ">", "＜": "＞", "〈": "〉", "《": "》", "(": ")", "「": "」", "〔": "〕"}
+_CLOSERS = {v: k for k, v in _PAIRS.items()}
+ISSUER_LINES = frozenset({"文部科学省", "文部科学省研究振興局"})
+
+# Leading list markers and enumerators: bullets, ①, (1), 1., I, ○ …
+ENUM_RE = re.compile(
+    r"^(?:\s|[-–—・･*#>]|[○◯●◆◇■□★☆✓✔▷▶➡⇒→➤]|[①-⑳]|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]\.?"
+    r"|\(\s*\d{1,2}\s*\)|\(\s*[ivx]{1,4}\s*\)|\d{1,2}\s*[.．]\s|\d{1,2}\s(?=\S)|[IVX]{1,4}\s(?=\S)"
+    r"|[A-Z]\s*[:：]\s|領域\s*\d\s)+"
+)
+_PARTICLE_END = tuple("をにがはでとへもやてしたるいうかよ")
+
+
+@dataclass
+class Line:
+    """One line of the source: 1-based ``no``, ``printed`` and folded ``text`` (same length)."""
+
+    no: int
+    raw: str
+    printed: str
+    text: str
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+    @property
+    def stripped(self) -> str:
+        return self.text.strip()
+
+
+def make_lines(lines: list[str]) -> list[Line]:
+    """Wrap source lines (with or without their newline) as :class:`Line` objects."""
+    out = []
+    for i, raw in enumerate(lines):
+        raw = raw.rstrip("\r\n")
+        printed = raw.replace("**", "")
+        out.append(Line(i + 1, raw, printed, fold(printed)))
+    return out
+
+
+def strip_enum(text: str) -> str:
+    """Drop leading bullets/enumerators (``- ``, ``①``, ``(1)``, ``1.``, ``○`` …)."""
+    return ENUM_RE.sub("", text).strip()
+
+
+def strip_brackets(text: str) -> str:
+    """Drop outer bracket pairs (``【…】``, ``<…>``, ``(…)``) and lone unmatched edge brackets."""
+    s = text.strip()
+    while s:
+        first, last = s[0], s[-1]
+        if first in _PAIRS and last == _PAIRS[first] and len(s) >= 2 and _balanced(s[1:-1]):
+            s = s[1:-1].strip()
+        elif first in _PAIRS and _PAIRS[first] not in s:
+            s = s[1:].strip()
+        elif last in _CLOSERS and _CLOSERS[last] not in s:
+            s = s[:-1].strip()
+        elif first in _CLOSERS:
+            s = s[1:].strip()
+        elif last in _PAIRS:
+            s = s[:-1].strip()
+        else:
+            break
+    return s
+
+
+def _balanced(s: str) -> bool:
+    depth = 0
+    for ch in s:
+        if ch in _PAIRS:
+            depth += 1
+        elif ch in _CLOSERS:
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def bare(text: str) -> str:
+    """Text without enumerators, outer 【】/<> brackets and trailing colons: a heading's words."""
+    s = strip_enum(text.strip())
+    s = strip_brackets(s.rstrip(":：").strip())
+    return strip_enum(s).rstrip(":：").strip()
+
+
+def core_of(printed: str) -> str:
+    """:func:`bare` applied to a printed string, returning the printed (not folded) characters."""
+    folded = fold(printed)
+    core = bare(folded.strip().rstrip(" (【「:-—–"))
+    if not core:
+        return ""
+    start = folded.find(core)
+    return printed[start : start + len(core)].strip() if start >= 0 else core
+
+
+def is_opening_heading(text: str) -> bool:
+    """現状・課題 / 背景・課題 … (optionally followed by ``/ 事業内容`` and the like)."""
+    s = bare(text)
+    if len(s) > 40:
+        return False
+    for h in OPENING_HEADINGS:
+        if s == h or (s.startswith(h) and s[len(h)] in " /／・|"):
+            return True
+    return False
+
+
+def is_section_heading(text: str) -> bool:
+    """A fixed heading of the genre (事業内容, 事業スキーム, 令和7年度概算要求のポイント …)."""
+    s = bare(text)
+    if not s:
+        return False
+    if is_opening_heading(s) or s in SECTION_HEADINGS:
+        return True
+    return len(s) <= 30 and (s.endswith("のポイント") or s.endswith("の骨子"))
+
+
+def is_subtitle(text: str, latin: bool = True) -> bool:
+    """A subtitle under a title: wholly in parentheses, between ～ marks, or (``latin``) mostly Latin."""
+    s = text.strip()
+    if not s or "担当" in s:
+        return False
+    if (s[0] in "(（" and s[-1] in ")）") or s[0] in "~～〜":
+        return True
+    if not latin:
+        return False
+    ascii_chars = sum(1 for ch in s if ch.isascii())
+    return ascii_chars / len(s) >= 0.8 and not DIGIT_RE.search(s)
+
+
+def is_heading_like(text: str) -> bool:
+    """A short noun phrase line: a title, a sub-program name, a diagram label."""
+    s = text.strip()
+    if not s or len(s) > 100 or "。" in s or s.startswith(("※", "*")) or s.endswith((":", "：")):
+        return False
+    if "担当" in s and s[0] in "(（":
+        return False
+    if YEN_RE.search(s) or LABEL_RE.search(s) or is_section_heading(s):
+        return False
+    core = bare(s)
+    if not core or core in ISSUER_LINES or "、" in core:
+        return False
+    if core.count("「") != core.count("」") or core.count("(") != core.count(")"):
+        return False
+    if core.endswith(_PARTICLE_END) or core[-1] in ",:;":
+        return False
+    return any(not ch.isascii() for ch in core) or len(core) >= 4
+
+
+def label_year(m: re.Match) -> int | None:
+    """Fiscal year printed in front of a stage label, or None."""
+    try:
+        if m["era"]:
+            return era_year(m["era"], 1 if m["ey"] == "元" else int(m["ey"]))
+        if m["wy"]:
+            return int(m["wy"])
+        if m["ab"]:
+            return era_year(m["ab"], int(m["aby"]))
+    except ValueError:
+        return None
+    return None
+
+
+def label_stage(m: re.Match) -> str:
+    """Gold stage code of a :data:`LABEL_RE` match."""
+    kind = re.sub(r"\s", "", m["kind"])
+    if kind.startswith("予算額("):
+        return "budget_draft"
+    return STAGE_OF_KIND[kind]
+
+
+def yen_matches(text: str) -> list[re.Match]:
+    """Yen amount tokens of a line (only those that contain a digit)."""
+    return [m for m in YEN_RE.finditer(text) if DIGIT_RE.search(m.group(0))]
+
+
+def amount_value(m: re.Match) -> int:
+    """Integer yen of a :data:`YEN_RE` match (ValueError if malformed)."""
+    token = m.group(0)
+    if m["partial"]:
+        token = token[: m.start("partial") - m.start()]
+    return parse_amount(token)
+
+
+def is_label_only(text: str) -> bool:
+    """The line is nothing but stage label(s) (and years, brackets, punctuation)."""
+    if not LABEL_RE.search(text) or yen_matches(text):
+        return False
+    rest = LABEL_RE.sub("", text)
+    rest = re.sub(r"[\s()（）【】\[\]:：・、,/]", "", rest)
+    return rest == ""
+
+
+@dataclass
+class Page:
+    """A page of the original pamphlet: lines [start, end) (0-based), its program and title."""
+
+    start: int
+    end: int
+    title: str | None = None
+    title_index: int | None = None
+    program: str | None = None
+    is_summary: bool = False
+    items: list[tuple[int, str, bool]] = field(default_factory=list)  # (line index, name, partial)
+
+
+@dataclass
+class Doc:
+    """Shared state for the extractors of one document."""
+
+    doc_id: str
+    lines: list[Line]
+    registry: object | None = None
+    pages: list[Page] = field(default_factory=list)
+    page_of: list[int] = field(default_factory=list)  # line index → page index
+    fiscal_year: int | None = None  # the document's fiscal year (text, else argument)
+    stage: str | None = None  # the document's main stage (text, else from --kind)
+    known_programs: set[str] = field(default_factory=set)  # name keys
+    abbreviations: dict[str, str] = field(default_factory=dict)  # ABBR → full name (from the text)
+
+    def page(self, index: int) -> Page:
+        """The page holding line ``index`` (0-based)."""
+        return self.pages[self.page_of[index]]
+
+    def program_at(self, index: int) -> str:
+        """The program of the page holding line ``index`` ('' when unknown)."""
+        return self.page(index).program or ""
+
+    def prev_nonblank(self, index: int, within: int | None = None) -> int | None:
+        """Index of the nearest non-blank line before ``index`` (optionally at most ``within`` back)."""
+        j = index - 1
+        while j >= 0 and (within is None or index - j <= within):
+            if not self.lines[j].blank:
+                return j
+            j -= 1
+        return None
+
+    def next_nonblank(self, index: int, within: int | None = None) -> int | None:
+        """Index of the nearest non-blank line after ``index``."""
+        j = index + 1
+        while j < len(self.lines) and (within is None or j - index <= within):
+            if not self.lines[j].blank:
+                return j
+            j += 1
+        return None
+
+    def cell_before(self, index: int) -> tuple[int, str] | None:
+        """The block of adjacent non-blank lines ending just before ``index`` (skipping blanks),
+        joined without separators: a heading broken over several lines in the PDF text."""
+        j = self.prev_nonblank(index)
+        if j is None:
+            return None
+        start = j
+        total = len(self.lines[j].text.strip())
+        while start - 1 >= 0 and index - start < 6:
+            prev = self.lines[start - 1].text.strip()
+            # only short wrapped fragments of one label ("管理費・" / "公租公課") are joined
+            if not prev or "。" in prev or len(prev) > 20 or total + len(prev) > 60:
+                break
+            total += len(prev)
+            start -= 1
+        parts = [self.lines[k].printed.strip() for k in range(start, j + 1)]
+        return start, "".join(parts)
+
+
+def key(name: str) -> str:
+    """Matching key of a printed name (stikg.text.name_key)."""
+    return name_key(name)

@@ -1,0 +1,80 @@
+"""The extraction driver: lines → :class:`Doc` → pages → each extractor → :class:`ExtractionResult`."""
+
+from __future__ import annotations
+
+import re
+
+from stikg.extract.document import (
+    LABEL_RE,
+    MAIN_STAGES,
+    Doc,
+    is_label_only,
+    label_stage,
+    label_year,
+    make_lines,
+    yen_matches,
+)
+from stikg.extract.pages import segment
+from stikg.extract.records import ExtractionResult
+from stikg.normalize import era_year
+
+# --kind (catalog vocabulary) → the stage of unlabelled figures when the text gives none
+KIND_STAGE = {
+    "budget_request": "request",
+    "request": "request",
+    "draft_budget": "budget_draft",
+    "budget_draft": "budget_draft",
+    "budget": "budget",
+    "enacted_budget": "budget",
+    "supplementary": "supplementary",
+}
+_MENTION = re.compile(r"(令和|平成)\s*(\d{1,2}|元)\s*年度\s*(概算要求|予算案|当初予算)")
+_MENTION_STAGE = {"概算要求": "request", "予算案": "budget_draft", "当初予算": "budget"}
+
+
+def document_context(doc: Doc) -> tuple[str | None, int | None]:
+    """The document's stage and fiscal year from its first budget header (``令和7年度要求・要望額``),
+    else from a mention such as ``令和7年度概算要求のポイント``."""
+    for line in doc.lines:
+        text = line.text
+        if "。" in text:
+            continue
+        for m in LABEL_RE.finditer(text):
+            stage, fy = label_stage(m), label_year(m)
+            if stage in MAIN_STAGES and fy is not None and (is_label_only(text) or yen_matches(text)):
+                return stage, fy
+    for line in doc.lines:
+        m = _MENTION.search(line.text)
+        if m:
+            try:
+                year = era_year(m.group(1), 1 if m.group(2) == "元" else int(m.group(2)))
+            except ValueError:
+                continue
+            return _MENTION_STAGE[m.group(3)], year
+    return None, None
+
+
+def extract_document(
+    lines: list[str],
+    doc_id: str,
+    fiscal_year: int | None = None,
+    kind: str | None = None,
+    registry: object | None = None,
+) -> ExtractionResult:
+    """Extract every record of one document (``lines`` as read, 1-based numbering in records)."""
+    from stikg.extract.amounts import AmountExtractor
+
+    doc = Doc(doc_id=doc_id, lines=make_lines(list(lines)), registry=registry)
+    stage, year = document_context(doc)
+    doc.stage = stage or KIND_STAGE.get((kind or "").strip())
+    doc.fiscal_year = year if year is not None else fiscal_year
+    segment(doc)
+    result = ExtractionResult(doc=doc_id, fiscal_year=doc.fiscal_year, stage=doc.stage)
+
+    amounts = AmountExtractor(doc)
+    amounts.run()
+    result.amounts = amounts.amounts
+    result.report.extend(amounts.report)
+
+    result.report.sort(key=lambda r: r.line)
+    return result
