@@ -78,18 +78,33 @@ class Client:
 
     def __init__(self, user: str | None = None, password: str | None = None, *, retries: int = 4,
                  backoff: float = 0.5, timeout: float = 60.0, sleep: Callable[[float], None] = time.sleep):
-        handlers: list[urllib.request.BaseHandler] = []
-        if user is not None:
-            manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-            manager.add_password(None, "http://", user, password or "")
-            manager.add_password(None, "https://", user, password or "")
-            handlers += [urllib.request.HTTPDigestAuthHandler(manager), urllib.request.HTTPBasicAuthHandler(manager)]
-        self.opener = urllib.request.build_opener(*handlers)
+        self.user = user
+        self.password = password
+        self.opener = urllib.request.build_opener()
+        self.scheme: str | None = None
         self.retries = retries
         self.backoff = backoff
         self.timeout = timeout
         self.sleep = sleep
         self.authenticated = user is not None
+
+    def _authenticate(self, challenge: str, url: str) -> bool:
+        """Switch to the scheme the server asked for (urllib's handlers cannot be chained)."""
+        if self.user is None or self.scheme is not None:
+            return False
+        scheme = challenge.strip().split(" ", 1)[0].lower()
+        manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        split = urllib.parse.urlsplit(url)
+        manager.add_password(None, f"{split.scheme}://{split.netloc}/", self.user, self.password or "")
+        if scheme == "digest":
+            handler: urllib.request.BaseHandler = urllib.request.HTTPDigestAuthHandler(manager)
+        elif scheme == "basic":
+            handler = urllib.request.HTTPBasicAuthHandler(manager)
+        else:
+            raise PushError(f"the store asks for unsupported HTTP authentication {scheme!r}")
+        self.opener = urllib.request.build_opener(handler)
+        self.scheme = scheme
+        return True
 
     def request(self, method: str, url: str, body: bytes | None = None,
                 headers: dict[str, str] | None = None) -> tuple[int, bytes, int]:
@@ -102,6 +117,15 @@ class Client:
                     return resp.status, resp.read(), attempt
             except urllib.error.HTTPError as exc:
                 detail = exc.read()[:300].decode("utf-8", "replace").strip()
+                if exc.code == 401 and self._authenticate(exc.headers.get("WWW-Authenticate", ""), url):
+                    try:
+                        with self.opener.open(
+                            urllib.request.Request(url, data=body, method=method, headers=headers or {}),
+                            timeout=self.timeout,
+                        ) as resp:
+                            return resp.status, resp.read(), attempt
+                    except urllib.error.HTTPError as again:
+                        exc = again
                 if exc.code in (401, 403):
                     who = "the credentials given were refused" if self.authenticated else "give --user and --password"
                     raise PushError(f"{url}: HTTP {exc.code} {exc.reason}: authentication failed ({who})") from None

@@ -768,6 +768,7 @@ class EndpointBackend:
 
         sw = SPARQLWrapper(self.url)
         sw.setMethod(POST)
+        sw.setOnlyConneg(True)  # Accept header only: no format=/output= parameters (Virtuoso → 406)
         sw.setTimeout(int(max(1, self.timeout)))
         if self.user is not None:
             sw.setCredentials(self.user, self.password or "")
