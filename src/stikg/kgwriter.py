@@ -13,9 +13,8 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.compare import to_canonical_graph
-from rdflib.plugins.serializers.nt import _nt_row
 
-from stikg import atomic
+from stikg import atomic, serialize
 from stikg.vocab import PREFIXES
 
 Triple = tuple
@@ -31,7 +30,7 @@ def canonical_triples(graph: Graph) -> set[Triple]:
 def nquad_lines(graph_name: URIRef, triples: Iterable[Triple]) -> list[str]:
     """One N-Quads line per triple in ``graph_name`` (unsorted)."""
     suffix = f" <{graph_name}> .\n"
-    return [_nt_row(t)[: -len(" .\n")] + suffix for t in triples]
+    return [serialize.nt_row(t)[: -len(" .\n")] + suffix for t in triples]
 
 
 def to_graph(triples: Iterable[Triple]) -> Graph:
@@ -45,8 +44,8 @@ def to_graph(triples: Iterable[Triple]) -> Graph:
 
 
 def turtle(triples: Iterable[Triple]) -> str:
-    """Readable Turtle with the project's prefixes (rdflib sorts subjects and predicates)."""
-    return to_graph(triples).serialize(format="turtle")
+    """Readable, deterministic Turtle with the project's prefixes."""
+    return serialize.turtle(triples)
 
 
 def sha256_file(path: Path) -> str:
@@ -75,5 +74,8 @@ def write_dataset(directory: Path, graphs: Mapping[URIRef, set[Triple]]) -> dict
         atomic.write_text(directory / "graphs" / f"{short}.ttl", turtle(triples))
     lines.sort()
     atomic.write_text(directory / "dataset.nq", "".join(lines))
+    atomic.write_text(directory / "dataset.trig", serialize.trig(graphs))
+    atomic.write_text(directory / "dataset.jsonld", serialize.jsonld(graphs))
+    write_json(directory / "context.jsonld", serialize.jsonld_context())
     atomic.write_text(directory / "stikg.ttl", turtle(merged))
     return counts
