@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from stikg import __version__, atomic, vocab
+from stikg import __version__, atomic, serialize, vocab, void
 from stikg.config import Paths
 from stikg.corpus import Document, load_corpus
 from stikg.errors import StikgError, ValidationFailed
@@ -150,6 +150,7 @@ def write_kg(paths: Paths, graphs: dict[URIRef, set[Triple]], report: Validation
     """Write every ``kg/`` file into a staging directory, then swap it in atomically."""
     with atomic.replace_directory(paths.kg) as staging:
         counts = write_dataset(staging, graphs)
+        atomic.write_text(staging / "void.ttl", serialize.turtle(void.describe(graphs, documents)))
         atomic.write_text(staging / "shacl-report.txt", report.text())
         atomic.write_text(staging / "shacl-report.ttl", report.turtle())
         write_json(staging / "stats.json", stats)

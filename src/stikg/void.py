@@ -1,0 +1,125 @@
+"""The dataset description ``kg/void.ttl``: VoID + DCAT, derived from the built graphs.
+
+Everything here is computed from the build's inputs (no clock): the creation date is
+``$SOURCE_DATE_EPOCH`` when set (the reproducible-builds convention), else the newest document's
+date in the catalog.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS
+
+from stikg import vocab
+from stikg.config import base_iri
+from stikg.corpus import Document
+from stikg.mapping import date_literal, en, integer, ja
+from stikg.serialize import MEDIA_TYPES
+from stikg.vocab import DCAT, VOID
+
+Triple = tuple
+CC_BY = URIRef("https://creativecommons.org/licenses/by/4.0/")
+GOV_TERMS = URIRef("https://www.digital.go.jp/resources/open_data/public_data_license_v1.0")
+DUMPS = {"dataset.nq": "nq", "dataset.trig": "trig", "dataset.jsonld": "jsonld", "stikg.ttl": "ttl"}
+VOCABULARIES = ("stikg", "rdf", "rdfs", "owl", "xsd", "skos", "dcterms", "prov", "cito", "org", "schema")
+
+
+def dataset_iri() -> URIRef:
+    return URIRef(f"{base_iri()}dataset")
+
+
+def creation_date(documents: Iterable[Document]) -> str:
+    """``SOURCE_DATE_EPOCH`` as a date, else the newest catalogued document date (YYYY[-MM[-DD]])."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date().isoformat()
+    dates = sorted(d.entry.date for d in documents)
+    return dates[-1] if dates else "1970-01-01"
+
+
+def describe(graphs: Mapping[URIRef, set[Triple]], documents: list[Document]) -> set[Triple]:
+    """VoID/DCAT triples describing ``graphs`` (the dataset of ``kg/dataset.nq``)."""
+    base = base_iri()
+    d = dataset_iri()
+    t: set[Triple] = set()
+    all_triples: set[Triple] = set().union(*graphs.values())
+    t.update({
+        (d, RDF.type, VOID.Dataset), (d, RDF.type, DCAT.Dataset),
+        (d, DCTERMS.title, ja("科学技術・イノベーション政策ナレッジグラフ (stikg)")),
+        (d, DCTERMS.title, en("STI Policy Knowledge Graph (stikg)")),
+        (d, DCTERMS.description, ja(
+            "文部科学省の公表資料から構築した、日本の科学技術・イノベーション政策（戦略・事業・機関・拠点・"
+            "資金の流れ・年度別予算額）の知識グラフ。すべての事実に出典文書と行番号を付す。")),
+        (d, DCTERMS.description, en(
+            "A knowledge graph of Japanese science, technology and innovation policy (strategies, "
+            "programs, organisations, hubs, funding flows, amounts per fiscal year and budget stage), "
+            "built from MEXT's published documents; every fact carries its source document and line.")),
+        (d, DCTERMS.publisher, URIRef(f"{base}organization/stikg-project")),
+        (URIRef(f"{base}organization/stikg-project"), RDF.type, FOAF.Organization),
+        (URIRef(f"{base}organization/stikg-project"), FOAF.name, Literal("stikg project")),
+        (d, DCTERMS.license, CC_BY),
+        (d, DCTERMS.rights, ja(
+            "出典：文部科学省ウェブサイト。コーパス由来のデータは政府標準利用規約（第2.0版）に基づき利用"
+            "（CC BY 4.0 互換）。コードは MIT ライセンス。")),
+        (d, DCTERMS.rights, en(
+            "Source: MEXT website. Corpus-derived data is used under the Government of Japan Standard "
+            "Terms of Use 2.0 (compatible with CC BY 4.0); attribution required. The code is MIT-licensed.")),
+        (d, DCTERMS.created, date_literal(creation_date(documents))),
+        (d, VOID.triples, integer(len(all_triples))),
+        (d, VOID.entities, integer(len({s for s, _, _ in all_triples if isinstance(s, URIRef)
+                                        and str(s).startswith(base)}))),
+        (d, VOID.distinctSubjects, integer(len({s for s, _, _ in all_triples}))),
+        (d, VOID.properties, integer(len({p for _, p, _ in all_triples}))),
+        (d, VOID.uriSpace, Literal(base)),
+        (d, VOID.sparqlEndpoint, URIRef(f"{base}sparql")),
+        (d, VOID.exampleResource, URIRef(f"{base}strategy/integrated-innovation-strategy-2024")),
+        (d, DCAT.landingPage, URIRef(base)),
+        (d, DCAT.keyword, ja("科学技術・イノベーション政策")), (d, DCAT.keyword, en("STI policy")),
+        (d, DCAT.keyword, en("research funding")), (d, DCAT.keyword, en("Japan")),
+    })
+    for prefix in VOCABULARIES:
+        t.add((d, VOID.vocabulary, URIRef(str(vocab.PREFIXES[prefix]))))
+    for doc in documents:
+        source = vocab.document_iri(doc.entry.stem)
+        t.update({
+            (d, DCTERMS.source, source),
+            (source, RDFS.label, ja(doc.entry.title_ja)),
+            (source, DCTERMS.issued, date_literal(doc.entry.date)),
+        })
+    for file_name, fmt in DUMPS.items():
+        dump = URIRef(f"{base}dumps/{file_name}")
+        dist = URIRef(f"{base}distribution/{file_name.replace('.', '-')}")
+        t.update({
+            (d, VOID.dataDump, dump), (d, DCAT.distribution, dist),
+            (dist, RDF.type, DCAT.Distribution), (dist, DCAT.downloadURL, dump),
+            (dist, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{MEDIA_TYPES[fmt]}")),
+            (dist, DCTERMS.format, Literal(MEDIA_TYPES[fmt])), (dist, DCTERMS.license, CC_BY),
+            (dist, DCTERMS.title, en(f"{file_name} dump")),
+        })
+    sparql = URIRef(f"{base}distribution/sparql")
+    t.update({
+        (d, DCAT.distribution, sparql), (sparql, RDF.type, DCAT.Distribution),
+        (sparql, DCAT.accessURL, URIRef(f"{base}sparql")), (sparql, DCTERMS.title, en("SPARQL 1.1 endpoint")),
+    })
+    # Class and property partitions, and one subset per named graph.
+    classes = Counter(o for s, p, o in all_triples if p == RDF.type and isinstance(o, URIRef))
+    for cls, count in classes.items():
+        part = URIRef(f"{base}dataset/class/{vocab.digest(cls, length=12)}")
+        t.update({(d, VOID.classPartition, part), (part, VOID["class"], cls), (part, VOID.entities, integer(count))})
+    properties = Counter(p for _, p, _ in all_triples)
+    for prop, count in properties.items():
+        part = URIRef(f"{base}dataset/property/{vocab.digest(prop, length=12)}")
+        t.update({(d, VOID.propertyPartition, part), (part, VOID.property, prop), (part, VOID.triples, integer(count))})
+    for name, triples in graphs.items():
+        subset = URIRef(f"{name}#subset")
+        t.update({
+            (d, VOID.subset, subset), (subset, RDF.type, VOID.Dataset),
+            (subset, URIRef("http://www.w3.org/ns/sparql-service-description#name"), name),
+            (subset, VOID.triples, integer(len(triples))),
+        })
+    return t
