@@ -79,3 +79,45 @@ def write_dataset(directory: Path, graphs: Mapping[URIRef, set[Triple]]) -> dict
     write_json(directory / "context.jsonld", serialize.jsonld_context())
     atomic.write_text(directory / "stikg.ttl", turtle(merged))
     return counts
+
+
+def read_dataset(path: Path) -> dict[URIRef, set[Triple]]:
+    """Read ``kg/dataset.nq`` back into rdflib terms, graph by graph (pyoxigraph parses it fast)."""
+    import pyoxigraph
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    from stikg.errors import StikgError
+
+    path = Path(path)
+    if not path.is_file():
+        raise StikgError("no built graph: run `stikg build` first", path)
+    cache: dict = {}
+
+    def term(t):
+        got = cache.get(t)
+        if got is not None:
+            return got
+        if isinstance(t, pyoxigraph.NamedNode):
+            got = URIRef(t.value)
+        elif isinstance(t, pyoxigraph.BlankNode):
+            got = BNode(t.value)
+        elif t.language:
+            got = Literal(t.value, lang=t.language)
+        elif t.datatype.value == str(XSD.string):
+            got = Literal(t.value)
+        else:
+            got = Literal(t.value, datatype=URIRef(t.datatype.value))
+        cache[t] = got
+        return got
+
+    graphs: dict[URIRef, set[Triple]] = {}
+    try:
+        with path.open("rb") as handle:
+            for quad in pyoxigraph.parse(handle, pyoxigraph.RdfFormat.N_QUADS):
+                name = URIRef(quad.graph_name.value) if isinstance(quad.graph_name, pyoxigraph.NamedNode) \
+                    else URIRef("urn:x-stikg:default")
+                graphs.setdefault(name, set()).add((term(quad.subject), term(quad.predicate), term(quad.object)))
+    except SyntaxError as exc:
+        raise StikgError(f"does not parse as N-Quads: {exc}", path) from None
+    return graphs
