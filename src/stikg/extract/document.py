@@ -282,7 +282,7 @@ class Doc:
     fiscal_year: int | None = None  # the document's fiscal year (text, else argument)
     stage: str | None = None  # the document's main stage (text, else from --kind)
     known_programs: set[str] = field(default_factory=set)  # name keys
-    abbreviations: dict[str, str] = field(default_factory=dict)  # ABBR → full name (from the text)
+    item_programs: dict[int, str] = field(default_factory=dict)  # summary item line → program name
 
     def page(self, index: int) -> Page:
         """The page holding line ``index`` (0-based)."""
@@ -291,6 +291,18 @@ class Doc:
     def program_at(self, index: int) -> str:
         """The program of the page holding line ``index`` ('' when unknown)."""
         return self.page(index).program or ""
+
+    def line_program(self, index: int) -> str:
+        """The program a line speaks of: on a summary page the list item it belongs to (the item
+        line and the lines right under it), elsewhere the page's program."""
+        page = self.page(index)
+        if page.is_summary:
+            for item_index, name, _ in reversed(page.items):
+                if item_index <= index:
+                    if index - item_index <= 3:
+                        return self.item_programs.get(item_index, name)
+                    break
+        return page.program or ""
 
     def prev_nonblank(self, index: int, within: int | None = None) -> int | None:
         """Index of the nearest non-blank line before ``index`` (optionally at most ``within`` back)."""

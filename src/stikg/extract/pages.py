@@ -232,6 +232,10 @@ def _find_summary_items(doc: Doc) -> None:
         matched = sum(1 for _, name, _ in items if any(q != p and _matches(name, t) for q, t in titles))
         page.items = items
         page.is_summary = len(items) >= 3 and matched >= 2
+        if page.is_summary:
+            for i, name, _ in items:
+                title = next((t for q, t in titles if q != p and _matches(name, t)), None)
+                doc.item_programs[i] = title or name
 
 
 def _bigrams(text: str) -> set[str]:

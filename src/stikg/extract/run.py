@@ -63,6 +63,9 @@ def extract_document(
 ) -> ExtractionResult:
     """Extract every record of one document (``lines`` as read, 1-based numbering in records)."""
     from stikg.extract.amounts import AmountExtractor
+    from stikg.extract.citations import CitationExtractor
+    from stikg.extract.flows import FlowExtractor
+    from stikg.extract.organizations import OrganizationExtractor
 
     doc = Doc(doc_id=doc_id, lines=make_lines(list(lines)), registry=registry)
     stage, year = document_context(doc)
@@ -75,6 +78,22 @@ def extract_document(
     amounts.run()
     result.amounts = amounts.amounts
     result.report.extend(amounts.report)
+
+    citations = CitationExtractor(doc)
+    citations.run()
+    result.citations = citations.citations
+    result.report.extend(citations.report)
+
+    flows = FlowExtractor(doc)
+    flows.run()
+    result.flows = flows.flows
+    result.report.extend(flows.report)
+
+    orgs = OrganizationExtractor(doc)
+    orgs.run()
+    for index, name, role in flows.roles:
+        orgs.add(index, name, role)
+    result.organizations = orgs.records()
 
     result.report.sort(key=lambda r: r.line)
     return result

@@ -1,0 +1,284 @@
+"""Funding flows from 事業スキーム / 資金の流れ / 支援スキーム diagrams and 「…において措置」 text.
+
+The PDF text of a scheme diagram is its boxes and arrow labels in reading order, for example::
+
+    【事業スキーム】 国 AMED        国 → AMED    (補助金)
+    補助金                    ⇒    AMED → 大学等 (委託)
+    大学等
+    委託
+
+Tokens are organisations (国, known bodies, ``…大学等``-style groups, abbreviations) and
+instruments (補助金, 委託, 補助, 運営費交付金, 交付金, 基金). The first instrument links the first
+organisation to the next one (the funding agency in the middle); every later instrument links
+that agency to a recipient: the one printed right after it when the previous recipient already
+has its instrument, else the previous recipient. Box labels broken over lines (``大学・国立研究`` /
+``開発法人等``, ``補助`` / ``金``) are joined first. A flow's line is its instrument's line.
+
+``補助金 文部科学省、厚生労働省、経済産業省等において措置`` (with the body receiving the money named in
+the block, e.g. ``日本医療研究開発機構対象経費``) gives one flow per ministry.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from stikg.extract.document import LABEL_RE, Doc, is_opening_heading, is_section_heading, yen_matches
+from stikg.extract.organizations import KNOWN_RE, is_generic, org_type
+from stikg.extract.pages import TANTOU_RE
+from stikg.extract.records import FlowRecord, ReportRow
+
+INSTRUMENTS = {
+    "補助金": "補助金", "委託": "委託", "委託費": "委託", "補助": "補助", "運営費交付金": "運営費交付金",
+    "交付金": "交付金", "基金": "基金", "出資": "other", "出資金": "other", "助成": "other", "助成金": "other",
+}
+_SCHEME_HEAD = re.compile(r"(事業スキーム|資金の流れ|支援スキーム|推進スキーム|実施スキーム)\s*[】\]>＞)]?")
+_ORGLIKE = re.compile(r"(大学|機関|法人|企業|研究者|センター|研究所|機構|病院|省|庁|拠点|事業者|団体)")
+_ABBR = re.compile(r"[A-Z][A-Za-z0-9\-]{1,9}")
+_MEASURE = re.compile(
+    r"^(?:(?P<instr>補助金|運営費交付金|交付金|委託費|基金)\s*)?(?P<funders>[^。:：]{2,60}?)において(?:措置|計上)"
+)
+_TARGET = re.compile(r"^(?P<name>.+?)対象経費$")
+NO_SOURCE = "scheme without a printed source organisation"
+_NOT_BOX = ("経費", "費", "事業", "プログラム", "プロジェクト", "課題", "研究", "支援", "措置", "計上", "制度")
+
+
+@dataclass
+class _Token:
+    kind: str  # "org" or "instr"
+    value: str
+    line: int  # 0-based index
+
+
+class FlowExtractor:
+    """Parses scheme blocks and 「…において措置」 lines."""
+
+    def __init__(self, doc: Doc):
+        self.doc = doc
+        self.registry = doc.registry
+        self.flows: list[FlowRecord] = []
+        self.roles: list[tuple[int, str, str]] = []  # (line index, organisation, role)
+        self.report: list[ReportRow] = []
+        self._used: set[int] = set()
+
+    def run(self) -> None:
+        """Find every flow of the document."""
+        self._measures()
+        lines = self.doc.lines
+        i = 0
+        while i < len(lines):
+            s = lines[i].text.strip()
+            if s and len(s) <= 60 and _SCHEME_HEAD.search(s) and i not in self._used:
+                i = self._scheme(i)
+                continue
+            if s and i not in self._used:
+                self._single_line(i)
+            i += 1
+        self.flows.sort(key=lambda f: f.line)
+
+    # ------------------------------------------------------------------ tokens
+    def _instrument(self, tok: str) -> str | None:
+        return INSTRUMENTS.get(tok.strip())
+
+    def _org(self, tok: str) -> str | None:
+        t = tok.strip().strip("、,")
+        if not t or len(t) > 40:
+            return None
+        if t in ("国", "政府"):
+            return t
+        m = KNOWN_RE.match(t)
+        if m and (m.end() == len(t) or t[m.end():] in ("等", ")", "）")):
+            return t[: m.end()]
+        if org_type(t, self.registry) is not None:
+            return t
+        if _ORGLIKE.search(t) and not re.search(r"[。、]|を|が|において", t) and not t.endswith(_NOT_BOX):
+            return t
+        if _ABBR.fullmatch(t):
+            return t
+        return None
+
+    def _tokens(self, cell: list[int], printed: bool = False) -> list[_Token] | None:
+        """Tokens of a cell (adjacent lines), or None when the cell is not diagram text."""
+        lines = self.doc.lines
+        text, owners = "", []
+        for k, j in enumerate(cell):
+            s = lines[j].text.strip()
+            if k and not self._joins(lines[cell[k - 1]].text.strip(), s):
+                text += " "
+                owners.append(j)
+            text += s
+            owners.extend([j] * len(s))
+        if "。" in text or len(text) > 80:
+            return None
+        out = []
+        pos = 0
+        for word in text.split():
+            start = text.index(word, pos)
+            pos = start + len(word)
+            line = owners[start] if start < len(owners) else cell[-1]
+            instr = self._instrument(word)
+            if instr:
+                out.append(_Token("instr", instr, line))
+                continue
+            org = self._org(word)
+            if org:
+                out.append(_Token("org", org, line))
+        return out
+
+    @staticmethod
+    def _joins(prev: str, nxt: str) -> bool:
+        """Is ``nxt`` the continuation of a box label broken at ``prev``?"""
+        if nxt.startswith("金") and prev.endswith(("補助", "交付")):
+            return True
+        if nxt in INSTRUMENTS or prev.split()[-1:] and prev.split()[-1] in INSTRUMENTS:
+            return False
+        if prev.endswith((")", "）")):
+            return False
+        return len(prev) <= 12 and len(nxt) <= 12 and not re.search(r"[<>＜＞【】]", prev)
+
+    # ------------------------------------------------------------------ blocks
+    def _scheme(self, h: int) -> int:
+        lines = self.doc.lines
+        head = lines[h].text
+        m = _SCHEME_HEAD.search(head)
+        tokens: list[_Token] = []
+        rest = head[m.end():].strip() if m else ""
+        if rest:
+            tokens.extend(t for t in self._tokens_of_text(rest, h))
+        i = h + 1
+        misses = 0
+        end = min(len(lines), h + 40)
+        page = self.doc.page_of[h]
+        while i < end and misses < 2:
+            if lines[i].blank:
+                i += 1
+                continue
+            s = lines[i].text.strip()
+            if (i in self._used or self.doc.page_of[i] != page or is_section_heading(s) or is_opening_heading(s)
+                    or TANTOU_RE.search(s) or yen_matches(s) or LABEL_RE.search(s) or _SCHEME_HEAD.search(s)):
+                break
+            cell = [i]
+            while i + 1 < end and not lines[i + 1].blank:
+                i += 1
+                cell.append(i)
+            if any(j in self._used for j in cell):
+                break
+            toks = self._tokens(cell)
+            if not toks:
+                misses += 1
+            else:
+                misses = 0
+                tokens.extend(toks)
+            i += 1
+        self._emit(tokens, h)
+        return i
+
+    def _tokens_of_text(self, text: str, line: int) -> list[_Token]:
+        out = []
+        for word in text.split():
+            instr = self._instrument(word)
+            if instr:
+                out.append(_Token("instr", instr, line))
+            else:
+                org = self._org(word)
+                if org:
+                    out.append(_Token("org", org, line))
+        return out
+
+    def _single_line(self, i: int) -> None:
+        s = self.doc.lines[i].text.strip()
+        words = s.split()
+        if len(words) < 3 or len(s) > 60:
+            return
+        toks = self._tokens_of_text(s, i)
+        if len(toks) != len(words):
+            return
+        if sum(t.kind == "org" for t in toks) >= 2 and any(t.kind == "instr" for t in toks):
+            self._emit(toks, i)
+
+    def _emit(self, tokens: list[_Token], head: int) -> None:
+        first = next((k for k, t in enumerate(tokens) if t.kind == "instr"), None)
+        if first is None:
+            return
+        before = [t for t in tokens[:first] if t.kind == "org"]
+        if not before:
+            self.report.append(ReportRow(self.doc.doc_id, head + 1, self.doc.lines[head].printed.strip(), NO_SOURCE))
+            return
+        source = before[0]
+        if len(before) >= 2:
+            agent, rest = before[1], tokens[first + 1:]
+        else:
+            after = next((k for k in range(first + 1, len(tokens)) if tokens[k].kind == "org"), None)
+            if after is None:
+                return
+            agent, rest = tokens[after], tokens[after + 1:]
+        self._flow(tokens[first].line, source.value, agent.value, tokens[first].value)
+        recipients: list[_Token] = []
+        served: set[int] = set()
+        onward = False
+        for k, tok in enumerate(rest):
+            if tok.kind == "org":
+                recipients.append(tok)
+                continue
+            nxt = rest[k + 1] if k + 1 < len(rest) else None
+            prev = recipients[-1] if recipients else None
+            if nxt is not None and nxt.kind == "org" and (prev is None or id(prev) in served):
+                target = nxt
+            elif prev is not None:
+                target = prev
+            else:
+                continue
+            served.add(id(target))
+            onward = True
+            self._flow(tok.line, agent.value, target.value, tok.value)
+            if not is_generic(target.value) and target.value not in ("国", "政府"):
+                self.roles.append((target.line, target.value, "recipient"))
+        if onward and agent.value not in ("国", "政府"):
+            self.roles.append((agent.line, agent.value, "funding_agency"))
+        elif agent.value not in ("国", "政府") and not is_generic(agent.value):
+            self.roles.append((agent.line, agent.value, "recipient"))
+
+    def _flow(self, index: int, src: str, dst: str, instrument: str) -> None:
+        self.flows.append(FlowRecord(self.doc.doc_id, index + 1, self.doc.line_program(index), src, dst, instrument))
+
+    # ------------------------------------------------------------------ 「…において措置」
+    def _measures(self) -> None:
+        lines = self.doc.lines
+        for i, line in enumerate(lines):
+            s = line.text.strip()
+            m = _MEASURE.match(s)
+            if not m:
+                continue
+            funders = [f.strip() for f in re.split(r"[、,]|及び", re.sub(r"等$", "", m["funders"].strip()))]
+            funders = [f for f in funders if f and self._org(f) and not is_generic(f)]
+            if not funders:
+                continue
+            instr, at = (INSTRUMENTS[m["instr"]], i) if m["instr"] else (None, i)
+            if instr is None:
+                prev = self.doc.prev_nonblank(i, within=2)
+                if prev is not None and self._instrument(lines[prev].text.strip()):
+                    instr, at = self._instrument(lines[prev].text.strip()), prev
+            if instr is None:
+                continue
+            target = self._measure_target(i)
+            if target is None:
+                continue
+            for f in funders:
+                self._flow(at, f, target, instr)
+            self._used.update({i, at})
+
+    def _measure_target(self, i: int) -> str | None:
+        lines = self.doc.lines
+        page = self.doc.page_of[i]
+        for j in range(i - 1, max(-1, i - 10), -1):
+            if self.doc.page_of[j] != page:
+                break
+            s = lines[j].text.strip()
+            tm = _TARGET.match(s)
+            if tm and self._org(tm["name"]):
+                return lines[j].printed.strip()[: len(tm["name"])]
+        for j in range(i + 1, min(len(lines), i + 7)):
+            s = lines[j].text.strip()
+            if s and KNOWN_RE.fullmatch(s):
+                return lines[j].printed.strip()
+        return None
