@@ -8,7 +8,7 @@ have no title line (the text layer lost it) and start with their first block hea
 * a title is a short noun-phrase line whose next line (after English/～ subtitles, at most one
   line of prose between) is a budget header with a fiscal year; or a line ``NAME 令和5年度予算額 X``;
   or a noun phrase directly followed by an opening heading; or a standalone line naming a program
-  the document quotes elsewhere (``「…事業」`` / ``「…プログラム」``) or the registry knows;
+  the document quotes elsewhere (``「…事業」`` / ``「…プログラム」``);
 * a page ends after its ``（担当：…）`` office line;
 * a second opening heading (or a repeated 目的/事業内容/事業概要) inside one page starts a new page.
 
@@ -127,19 +127,11 @@ def title_text(doc: Doc, i: int) -> str:
 
 
 def collect_known_programs(doc: Doc) -> None:
-    """Program names the document quotes (``「…プログラム」``) or the registry knows."""
+    """Program names the document itself quotes (``「…プログラム」``). (Registry names are not
+    used here: the registry also lists sub-programs, which must not start pages.)"""
     for line in doc.lines:
         for m in _QUOTED_PROGRAM.finditer(line.text):
             doc.known_programs.add(key(m.group(1)))
-    reg = doc.registry
-    if reg is not None and hasattr(reg, "entries"):
-        try:
-            for entry in reg.entries("program"):
-                for name in (entry.name_ja, *getattr(entry, "aliases", ())):
-                    if name:
-                        doc.known_programs.add(key(name))
-        except Exception:  # a half-written registry must not break extraction
-            pass
 
 
 def segment(doc: Doc) -> None:

@@ -14,8 +14,9 @@ from stikg.extract.document import (
     make_lines,
     yen_matches,
 )
+from stikg.extract.organizations import is_generic
 from stikg.extract.pages import segment
-from stikg.extract.records import ExtractionResult
+from stikg.extract.records import ExtractionResult, UnresolvedRow
 from stikg.normalize import era_year
 
 # --kind (catalog vocabulary) → the stage of unlabelled figures when the text gives none
@@ -66,6 +67,7 @@ def extract_document(
     from stikg.extract.citations import CitationExtractor
     from stikg.extract.flows import FlowExtractor
     from stikg.extract.organizations import OrganizationExtractor
+    from stikg.extract.periods import PeriodExtractor
 
     doc = Doc(doc_id=doc_id, lines=make_lines(list(lines)), registry=registry)
     stage, year = document_context(doc)
@@ -95,5 +97,45 @@ def extract_document(
         orgs.add(index, name, role)
     result.organizations = orgs.records()
 
+    periods = PeriodExtractor(doc)
+    periods.run()
+    result.periods = periods.periods
+    result.report.extend(periods.report)
+
+    result.unresolved = unresolved_names(result, registry)
     result.report.sort(key=lambda r: r.line)
     return result
+
+
+def unresolved_names(result: ExtractionResult, registry: object | None) -> list[UnresolvedRow]:
+    """Printed names the registry does not know (every name when there is no registry), once
+    each, at the first line they appear."""
+    first: dict[tuple[str, str], int] = {}
+
+    def note(kind: str, name: str, line: int) -> None:
+        name = (name or "").strip()
+        if not name or (kind, name) in first and first[(kind, name)] <= line:
+            return
+        first[(kind, name)] = line
+
+    for rec in (*result.amounts, *result.citations, *result.organizations, *result.flows, *result.periods):
+        note("program", rec.program, rec.line)
+    for c in result.citations:
+        note("strategy", c.strategy, c.line)
+    for o in result.organizations:
+        note("organization", o.organization, o.line)
+    for f in result.flows:
+        for name in (f.from_org, f.to_org):
+            if name not in ("国", "政府") and not is_generic(name):
+                note("organization", name, f.line)
+    rows = []
+    for (kind, name), line in first.items():
+        if registry is not None:
+            try:
+                if registry.resolve(kind, name) is not None:
+                    continue
+            except Exception:
+                pass
+        rows.append(UnresolvedRow(result.doc, line, kind, name))
+    rows.sort(key=lambda r: (r.kind, r.line, r.name))
+    return rows
