@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from stikg.extract.document import (
     LABEL_RE,
     MAIN_STAGES,
-    NONYEN_RE,
     Doc,
     Page,
     amount_value,
@@ -41,8 +40,11 @@ from stikg.extract.document import (
     is_subtitle,
     label_stage,
     label_year,
+    nonyen_matches,
+    strip_enum,
     yen_matches,
 )
+from stikg.extract.document import labels as find_labels
 from stikg.extract.pages import TANTOU_RE
 from stikg.extract.records import AmountRecord, ReportRow
 from stikg.normalize import fold
@@ -71,6 +73,7 @@ _STATISTIC = re.compile(r"(?:19|20)\d\d\s*年(?!度)")
 _APPROX_BEFORE = re.compile(r"(約|およそ|概ね)\s*$")
 _YEARS_AFTER = re.compile(r"^\s*\(\s*(\d+)\s*年間\s*\)")
 _NEW_AFTER = re.compile(r"^\s*(?:\*\*)?\s*\(\s*新規\s*\)")
+_FIELD = re.compile(r"^[^:：]{1,15}[:：]")
 _GROUP = re.compile(r"^\s*\(\s*(\d{1,2})\s*\)\s*(.+)$")
 _TRAIL_OK = re.compile(r"^(?:※.*|\(?\s*新規\s*\)?|\(?\d+\s*年間\)?.*|\d+\s*(?:拠点|件|課題|機関|人).*|\**)$")
 _PARTICLES = ("の", "を", "に", "で", "が", "は", "と", "から", "まで", "より", "へ", "として")
@@ -187,14 +190,16 @@ class AmountExtractor:
             st.pending = [p for p in st.pending if i - p.index <= 10]
         if _GRANT_HEAD.match(bare(s)):
             st.grant_until = i + 8
-        labels = list(LABEL_RE.finditer(text))
+        elif i <= st.grant_until and strip_enum(s) == s and not _FIELD.match(s):
+            st.grant_until = -1  # the block of per-project figures is a list of items or fields
+        labels = find_labels(text)
         yens = yen_matches(text)
         if "基金" in s and any(label_stage(m) == "supplementary" and label_year(m) for m in labels) and not yens:
             st.fund = (label_year(next(m for m in labels if label_year(m))), i + 8)
         if not yens:
             self._no_amount_line(i, st, s, labels)
             return
-        for _ in NONYEN_RE.finditer(text):
+        for _ in nonyen_matches(text):
             self._report(i, NONYEN)
         if s.startswith(("※", "*")):
             for _ in yens:
@@ -226,7 +231,7 @@ class AmountExtractor:
         return None
 
     def _no_amount_line(self, i: int, st: _State, s: str, labels: list[re.Match]) -> None:
-        for _ in NONYEN_RE.finditer(s):
+        for _ in nonyen_matches(s):
             self._report(i, NONYEN)
         if labels and is_label_only(s):
             for m in labels:

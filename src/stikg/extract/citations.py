@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from stikg.extract.document import Doc, is_heading_like, is_section_heading, key
 from stikg.extract.pages import TANTOU_RE
 from stikg.extract.records import CitationRecord, ReportRow
-from stikg.normalize import parse_date
+from stikg.normalize import fold, parse_date
 
 QUOTED_BODY = "citation inside quoted policy text"
 
@@ -74,8 +74,8 @@ class _Found:
 
 
 def is_strategy_name(name: str) -> bool:
-    """Does a (folded) name read as a strategy, plan or policy document?"""
-    s = name.strip()
+    """Does a name read as a strategy, plan or policy document?"""
+    s = fold(name).strip()
     if len(s) < 3:
         return False
     for _ in range(4):
@@ -334,8 +334,9 @@ class CitationExtractor:
         self.report.append(ReportRow(self.doc.doc_id, i + 1, self.doc.lines[i].printed.strip(), reason))
 
     def _emit(self, f: _Found) -> None:
-        name = _strip_edition_if_known(f.name, self)
-        printed = _printed_slice(self.doc.lines[f.index], f.text)
+        line = self.doc.lines[f.index]
+        name = _printed_slice(line, _strip_edition_if_known(f.name, self))
+        printed = _printed_slice(line, f.text)
         rec = CitationRecord(self.doc.doc_id, f.index + 1, self.doc.line_program(f.index), self.canonical(name),
                              printed, f.date, f.body)
         if any(c.line == rec.line and key(c.strategy) == key(rec.strategy) for c in self.citations):
@@ -370,14 +371,17 @@ class CitationExtractor:
         names = sorted({n for n in known.values() if len(n) >= 5}, key=len, reverse=True)
         if not names:
             return
+        keyed = [(name, key(name)) for name in names]
         for i, line in enumerate(self.doc.lines):
             if line.blank or i in body:
                 continue
             text = line.text
+            if not any(name in text for name in names):
+                continue
             done = {key(f.name) for f in per_line.get(i, [])}
             spans: list[tuple[int, int]] = []
-            for name in names:
-                if key(name) in done:
+            for name, name_k in keyed:
+                if name_k in done:
                     continue
                 pos = text.find(name)
                 while pos >= 0:
@@ -385,7 +389,7 @@ class CitationExtractor:
                     if not any(a < end and pos < b for a, b in spans) and _plain_ok(text, pos, end):
                         spans.append((pos, end))
                         self._emit(_Found(i, pos, name, name, "", "", 0))
-                        done.add(key(name))
+                        done.add(name_k)
                         break
                     pos = text.find(name, end)
 
@@ -456,7 +460,7 @@ def _is_hiragana(ch: str) -> bool:
 
 def _strip_edition_if_known(name: str, ex: CitationExtractor) -> str:
     """``健康・医療戦略（第２期）`` → ``健康・医療戦略`` when the plain name is cited in this document."""
-    base = _EDITION_MARK.sub("", name)
+    base = _EDITION_MARK.sub("", fold(name))
     if base != name:
         for c in ex.citations:
             if key(c.strategy) == key(base):

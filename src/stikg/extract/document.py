@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from stikg.normalize import era_year, fold, parse_amount
 from stikg.text import name_key
@@ -106,6 +107,7 @@ def make_lines(lines: list[str]) -> list[Line]:
     return out
 
 
+@lru_cache(maxsize=65536)
 def strip_enum(text: str) -> str:
     """Drop leading bullets/enumerators (``- ``, ``①``, ``(1)``, ``1.``, ``○`` …)."""
     return ENUM_RE.sub("", text).strip()
@@ -143,6 +145,7 @@ def _balanced(s: str) -> bool:
     return depth == 0
 
 
+@lru_cache(maxsize=65536)
 def bare(text: str) -> str:
     """Text without enumerators, outer 【】/<> brackets and trailing colons: a heading's words."""
     s = strip_enum(text.strip())
@@ -150,6 +153,7 @@ def bare(text: str) -> str:
     return strip_enum(s).rstrip(":：").strip()
 
 
+@lru_cache(maxsize=65536)
 def core_of(printed: str) -> str:
     """:func:`bare` applied to a printed string, returning the printed (not folded) characters."""
     folded = fold(printed)
@@ -160,6 +164,7 @@ def core_of(printed: str) -> str:
     return printed[start : start + len(core)].strip() if start >= 0 else core
 
 
+@lru_cache(maxsize=65536)
 def is_opening_heading(text: str) -> bool:
     """現状・課題 / 背景・課題 … (optionally followed by ``/ 事業内容`` and the like)."""
     s = bare(text)
@@ -171,6 +176,7 @@ def is_opening_heading(text: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=65536)
 def is_section_heading(text: str) -> bool:
     """A fixed heading of the genre (事業内容, 事業スキーム, 令和7年度概算要求のポイント …)."""
     s = bare(text)
@@ -181,6 +187,7 @@ def is_section_heading(text: str) -> bool:
     return len(s) <= 30 and (s.endswith("のポイント") or s.endswith("の骨子"))
 
 
+@lru_cache(maxsize=65536)
 def is_subtitle(text: str, latin: bool = True) -> bool:
     """A subtitle under a title: wholly in parentheses, between ～ marks, or (``latin``) mostly Latin."""
     s = text.strip()
@@ -194,6 +201,7 @@ def is_subtitle(text: str, latin: bool = True) -> bool:
     return ascii_chars / len(s) >= 0.8 and not DIGIT_RE.search(s)
 
 
+@lru_cache(maxsize=65536)
 def is_heading_like(text: str) -> bool:
     """A short noun phrase line: a title, a sub-program name, a diagram label."""
     s = text.strip()
@@ -201,7 +209,7 @@ def is_heading_like(text: str) -> bool:
         return False
     if "担当" in s and s[0] in "(（":
         return False
-    if YEN_RE.search(s) or LABEL_RE.search(s) or is_section_heading(s):
+    if yen_matches(s) or first_label(s) or is_section_heading(s):
         return False
     core = bare(s)
     if not core or core in ISSUER_LINES or "、" in core:
@@ -211,6 +219,27 @@ def is_heading_like(text: str) -> bool:
     if core.endswith(_PARTICLE_END) or core[-1] in ",:;":
         return False
     return any(not ch.isascii() for ch in core) or len(core) >= 4
+
+
+def labels(text: str) -> list[re.Match]:
+    """Stage labels of a line (a cheap substring test first: most lines have none)."""
+    if "予算" not in text and "要求" not in text:
+        return []
+    return list(LABEL_RE.finditer(text))
+
+
+def first_label(text: str) -> re.Match | None:
+    """The first stage label of a line, or None."""
+    if "予算" not in text and "要求" not in text:
+        return None
+    return LABEL_RE.search(text)
+
+
+def nonyen_matches(text: str) -> list[re.Match]:
+    """Non-yen currency figures of a line."""
+    if "ドル" not in text and "ユーロ" not in text and "ポンド" not in text and "$" not in text:
+        return []
+    return list(NONYEN_RE.finditer(text))
 
 
 def label_year(m: re.Match) -> int | None:
@@ -237,7 +266,14 @@ def label_stage(m: re.Match) -> str:
 
 def yen_matches(text: str) -> list[re.Match]:
     """Yen amount tokens of a line (only those that contain a digit)."""
-    return [m for m in YEN_RE.finditer(text) if DIGIT_RE.search(m.group(0))]
+    return list(_yen_matches(text))
+
+
+@lru_cache(maxsize=65536)
+def _yen_matches(text: str) -> tuple[re.Match, ...]:
+    if "円" not in text:
+        return ()
+    return tuple(m for m in YEN_RE.finditer(text) if DIGIT_RE.search(m.group(0)))
 
 
 def amount_value(m: re.Match) -> int:
@@ -248,9 +284,10 @@ def amount_value(m: re.Match) -> int:
     return parse_amount(token)
 
 
+@lru_cache(maxsize=65536)
 def is_label_only(text: str) -> bool:
     """The line is nothing but stage label(s) (and years, brackets, punctuation)."""
-    if not LABEL_RE.search(text) or yen_matches(text):
+    if not first_label(text) or yen_matches(text):
         return False
     rest = LABEL_RE.sub("", text)
     rest = re.sub(r"[\s()（）【】\[\]:：・、,/]", "", rest)
@@ -341,6 +378,14 @@ class Doc:
         return start, "".join(parts)
 
 
+@lru_cache(maxsize=65536)
 def key(name: str) -> str:
     """Matching key of a printed name (stikg.text.name_key)."""
     return name_key(name)
+
+
+def clear_caches() -> None:
+    """Empty the memo caches of the line predicates (for honest cold-start benchmarks)."""
+    for fn in (strip_enum, core_of, bare, is_opening_heading, is_section_heading, is_subtitle, is_heading_like,
+               is_label_only, key, _yen_matches):
+        fn.cache_clear()

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from stikg.extract.document import LABEL_RE, Doc, is_opening_heading, is_section_heading, yen_matches
+from stikg.extract.document import Doc, first_label, is_opening_heading, is_section_heading, yen_matches
 from stikg.extract.organizations import KNOWN_RE, is_generic, org_type
 from stikg.extract.pages import TANTOU_RE
 from stikg.extract.records import FlowRecord, ReportRow
@@ -155,7 +155,7 @@ class FlowExtractor:
                 continue
             s = lines[i].text.strip()
             if (i in self._used or self.doc.page_of[i] != page or is_section_heading(s) or is_opening_heading(s)
-                    or TANTOU_RE.search(s) or yen_matches(s) or LABEL_RE.search(s) or _SCHEME_HEAD.search(s)):
+                    or TANTOU_RE.search(s) or yen_matches(s) or first_label(s) or _SCHEME_HEAD.search(s)):
                 break
             cell = [i]
             while i + 1 < end and not lines[i + 1].blank:

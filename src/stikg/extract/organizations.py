@@ -224,6 +224,9 @@ _RECIP_BEFORE = re.compile(r"(?:交付先|委託先|補助先|補助事業者)\s
 _UCHI_BEFORE = re.compile(r"うち\s*$")
 _LABEL_AFTER = re.compile(r"^\s*(?:予算額|要求・要望額|要求額)")
 _OPERATING_GRANT = re.compile(r"^\s*の.{0,20}(?:経費|費用)等?に充てるため.{0,10}運営費交付金")
+# every role cue below contains one of these; lines without any are skipped quickly
+_ANY_CUE = re.compile(r"連携|ともに|協力|協働|共同|通じ|通して|経由|ファンディング|運営費交付金|において|中核|拠点|による|"
+                      r"主体|機関|先\s*[:：]|補助事業者|うち|充てるため|サポート|支援体制|〔|件\s*[:：]")
 _LOOSE_CUE = re.compile(r"連携|協力|協働|サポート|支援体制")
 _BRACKET_LIST = re.compile(r"〔([^〔〕]{2,80})〕")
 _COUNT_LIST = re.compile(r"\(\s*\d+\s*件\s*[:：]\s*([^()]{2,80})\)")
@@ -262,6 +265,8 @@ class OrganizationExtractor:
         if tm and TANTOU_RE.search(text):
             name = printed[tm.start("name"): tm.end("name")]
             self.add(i, re.sub(r"\s+", "", name), "bureau", self.doc.program_at(i))
+            return
+        if not _ANY_CUE.search(text):
             return
         ms = mentions(text, printed, self.registry)
         assigned: set[int] = set()

@@ -24,11 +24,11 @@ import math
 import re
 
 from stikg.extract.document import (
-    LABEL_RE,
     MAIN_STAGES,
     Doc,
     Page,
     bare,
+    first_label,
     is_heading_like,
     is_label_only,
     is_opening_heading,
@@ -50,7 +50,7 @@ _PROSE_MAX = 400
 def _header_label(text: str) -> re.Match | None:
     """A budget header: the line starts with a stage label that carries a fiscal year."""
     s = text.strip()
-    m = LABEL_RE.search(s)
+    m = first_label(s)
     if not m or label_year(m) is None or "。" in s:
         return None
     if s[: m.start()].strip(" (（"):
@@ -65,7 +65,7 @@ def _header_label(text: str) -> re.Match | None:
 def inline_title(text: str) -> str | None:
     """``NAME 令和5年度予算額 X`` → the folded NAME (None if the line is not of that shape)."""
     s = text.strip()
-    m = LABEL_RE.search(s)
+    m = first_label(s)
     if not m or label_year(m) is None or label_stage(m) not in MAIN_STAGES + ("supplementary",):
         return None
     prefix = s[: m.start()].strip()
@@ -188,7 +188,7 @@ def item_name_span(text: str) -> tuple[int, int] | None:
     if not ms:
         return None
     end = ms[0].start()
-    lm = LABEL_RE.search(text)
+    lm = first_label(text)
     if lm and lm.start() < end:
         end = lm.start()
     raw = text[:end]
@@ -308,4 +308,4 @@ def _name_untitled_pages(doc: Doc) -> None:
 
 def _has_text(doc: Doc, p: int) -> bool:
     page = doc.pages[p]
-    return sum(1 for i in range(page.start, page.end) if not doc.lines[i].blank) >= 3
+    return sum(1 for i in range(page.start, page.end) if not doc.lines[i].blank) >= 2

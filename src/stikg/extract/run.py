@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 from stikg.extract.document import (
-    LABEL_RE,
     MAIN_STAGES,
     Doc,
     is_label_only,
     label_stage,
     label_year,
+    labels,
     make_lines,
     yen_matches,
 )
@@ -40,7 +40,7 @@ def document_context(doc: Doc) -> tuple[str | None, int | None]:
         text = line.text
         if "。" in text:
             continue
-        for m in LABEL_RE.finditer(text):
+        for m in labels(text):
             stage, fy = label_stage(m), label_year(m)
             if stage in MAIN_STAGES and fy is not None and (is_label_only(text) or yen_matches(text)):
                 return stage, fy
