@@ -210,3 +210,26 @@ def test_statistics_are_not_budgets() -> None:
     r = run("令和7年度要求・要望額 10億円\n<2022年輸出総額 (98兆円) 内訳>\n")
     assert len(r.amounts) == 1
     assert reasons(r)[2] == ["statistic, not a program budget"]
+
+
+def test_differences_breakdowns_and_new_marks() -> None:
+    r = run("""
+研究基盤事業
+
+令和7年度要求・要望額 30億円
+（対前年度増減額 ▲2億円）
+（うち基盤整備事業 10億円）
+○データ基盤の構築【新規】 5億円
+""")
+    got = {(a.line, a.amount_yen): a for a in r.amounts}
+    assert set(got) == {(3, 3_000_000_000), (5, 1_000_000_000), (6, 500_000_000)}
+    assert got[(5, 1_000_000_000)].program == "研究基盤事業 > 基盤整備事業"
+    assert got[(6, 500_000_000)].is_new
+    assert got[(6, 500_000_000)].program == "研究基盤事業 > データ基盤の構築"
+    assert reasons(r)[4] == ["difference from the previous year, not a budget"]
+
+
+def test_unit_prices_and_new_in_brackets() -> None:
+    r = run("令和7年度要求・要望額 10億円\n- 拠点形成 5件×2億円\n- 新たな研究拠点の形成 3億円【新規】\n")
+    assert [(a.line, a.amount_yen, a.is_new) for a in r.amounts] == [(1, 1_000_000_000, False), (3, 300_000_000, True)]
+    assert reasons(r)[2] == ["per-project grant size, not a program budget"]

@@ -117,3 +117,16 @@ def test_measures_by_ministries() -> None:
         (8, "厚生労働省", "日本医療研究開発機構", "補助金"),
         (8, "経済産業省", "日本医療研究開発機構", "補助金"),
     ]
+
+
+def test_arrows_and_bracketed_instruments() -> None:
+    r = run("""
+【資金の流れ】
+国 →(運営費交付金)→ JST →(委託)→ 大学等
+""")
+    assert flows(r) == [(2, "国", "JST", "運営費交付金"), (2, "JST", "大学等", "委託")]
+
+
+def test_instrument_in_brackets_after_the_organisation() -> None:
+    r = run("国 ⇒ JST（運営費交付金） ⇒ 大学等（委託）")
+    assert flows(r) == [(1, "国", "JST", "運営費交付金"), (1, "JST", "大学等", "委託")]

@@ -58,21 +58,24 @@ NOCONTEXT = "no budget stage or fiscal year for amount"
 BADAMOUNT = "unparseable amount"
 EXTRA = "extra amount on an item line"
 COMPARISON = "figure in a before→after comparison"
+DIFFERENCE = "difference from the previous year, not a budget"
 STATISTIC = "statistic, not a program budget"
 TOO_LARGE = 10**12  # no single program figure reaches 1兆円; such figures are statistics
 
 _GRANT_HEAD = re.compile(r"^(支援タイプ|支援規模|支援額|事業規模|採択件数|支援件数|採択規模|支援内容|支援対象経費|研究費の規模)")
 _GRANT_BEFORE = re.compile(
     r"(最大|上限|あたり|当たり|1件|1課題|1機関|1拠点|1チーム|1人|年間|総額|毎年|支援額|支援規模|研究費|研究開発費|"
-    r"事業規模|支給額|事業費|施設整備|機関への支援|助成額|配分額|委託費|\d\s*[~〜～-])\s*[:：]?\s*$"
+    r"事業規模|支給額|事業費|施設整備|機関への支援|助成額|配分額|委託費|\d\s*[~〜～-]|[×x])\s*[:：]?\s*$"
 )
 _GRANT_AFTER = re.compile(r"^\s*(?:[/／]|程度|以下|以内|上限|まで|を上限|[×x]|[~〜～-]\s*\d|を基準)")
 _ARROW = re.compile(r"→\s*$")
 _ARROW_AFTER = re.compile(r"^\s*→")
 _STATISTIC = re.compile(r"(?:19|20)\d\d\s*年(?!度)")
 _APPROX_BEFORE = re.compile(r"(約|およそ|概ね)\s*$")
+_DIFF_BEFORE = re.compile(r"(増減額?|増額|減額|差額|対前年度(?:比)?|前年度比|[+＋▲△])\s*[:：]?\s*$")
+_NEW_MARK = re.compile(r"\s*(?:【\s*新規\s*】|\(\s*新規\s*\)|（\s*新規\s*）)\s*$")
 _YEARS_AFTER = re.compile(r"^\s*\(\s*(\d+)\s*年間\s*\)")
-_NEW_AFTER = re.compile(r"^\s*(?:\*\*)?\s*\(\s*新規\s*\)")
+_NEW_AFTER = re.compile(r"^\s*(?:\*\*)?\s*(?:\(\s*新規\s*\)|【\s*新規\s*】)")
 _FIELD = re.compile(r"^[^:：]{1,15}[:：]")
 _GROUP = re.compile(r"^\s*\(\s*(\d{1,2})\s*\)\s*(.+)$")
 _TRAIL_OK = re.compile(r"^(?:※.*|\(?\s*新規\s*\)?|\(?\d+\s*年間\)?.*|\d+\s*(?:拠点|件|課題|機関|人).*|\**)$")
@@ -224,6 +227,8 @@ class AmountExtractor:
         after = text[m.end(): m.end() + 10]
         if _APPROX_BEFORE.search(before):
             return APPROX
+        if _DIFF_BEFORE.search(before):
+            return DIFFERENCE
         if _ARROW.search(before) or _ARROW_AFTER.match(after):
             return COMPARISON
         if _GRANT_BEFORE.search(before) or _GRANT_AFTER.match(after) or i <= st.grant_until:
@@ -365,6 +370,10 @@ class AmountExtractor:
             for _ in yens:
                 self._report(i, STATISTIC)
             return
+        is_new = bool(_NEW_MARK.search(name))
+        name = _NEW_MARK.sub("", name).strip()
+        if name.startswith("うち"):
+            name = name[2:].strip()
         program = self._program(st, name)
         st.item = (i, program)
         ctx = self._context(st)
@@ -373,6 +382,8 @@ class AmountExtractor:
                 self._report(i, NOCONTEXT)
             return
         self._add(i, st, yens[0], ctx[0], ctx[1], program, "stage and year from the page header")
+        if is_new and self.amounts and self.amounts[-1].line == i + 1:
+            self.amounts[-1] = _replace(self.amounts[-1], is_new=True)
         for prev, m in zip(yens, yens[1:], strict=False):
             between = text[prev.end(): m.start()]
             if "(" in between:

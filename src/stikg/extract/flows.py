@@ -40,6 +40,9 @@ _MEASURE = re.compile(
 )
 _TARGET = re.compile(r"^(?P<name>.+?)対象経費$")
 NO_SOURCE = "scheme without a printed source organisation"
+_BRACKETS = re.compile(r"^[(（【〈<\[]+|[)）】〉>\]]+$")
+_ORG_INSTR = re.compile(r"^(?P<org>[^()（）]{1,40}?)[(（](?P<instr>[^()（）]{1,8})[)）]$")
+_ARROWS = re.compile(r"[→⇒➡▶▷⇨]|[-－―ー]{1,3}>")
 _NOT_BOX = ("経費", "費", "事業", "プログラム", "プロジェクト", "課題", "研究", "支援", "措置", "計上", "制度")
 
 
@@ -78,7 +81,7 @@ class FlowExtractor:
 
     # ------------------------------------------------------------------ tokens
     def _instrument(self, tok: str) -> str | None:
-        return INSTRUMENTS.get(tok.strip())
+        return INSTRUMENTS.get(_BRACKETS.sub("", tok.strip()))
 
     def _org(self, tok: str) -> str | None:
         t = tok.strip().strip("、,")
@@ -102,7 +105,7 @@ class FlowExtractor:
         lines = self.doc.lines
         text, owners = "", []
         for k, j in enumerate(cell):
-            s = lines[j].text.strip()
+            s = _ARROWS.sub(" ", lines[j].text).strip()
             if k and not self._joins(lines[cell[k - 1]].text.strip(), s):
                 text += " "
                 owners.append(j)
@@ -116,14 +119,19 @@ class FlowExtractor:
             start = text.index(word, pos)
             pos = start + len(word)
             line = owners[start] if start < len(owners) else cell[-1]
-            instr = self._instrument(word)
-            if instr:
-                out.append(_Token("instr", instr, line))
-                continue
-            org = self._org(word)
-            if org:
-                out.append(_Token("org", org, line))
+            out.extend(self._word_tokens(word, line))
         return out
+
+    def _word_tokens(self, word: str, line: int) -> list[_Token]:
+        """One word → tokens; ``JST（運営費交付金）`` is the organisation and the instrument into it."""
+        instr = self._instrument(word)
+        if instr:
+            return [_Token("instr", instr, line)]
+        m = _ORG_INSTR.match(word)
+        if m and self._instrument(m["instr"]) and self._org(m["org"]):
+            return [_Token("org", self._org(m["org"]), line), _Token("instr", self._instrument(m["instr"]), line)]
+        org = self._org(word)
+        return [_Token("org", org, line)] if org else []
 
     @staticmethod
     def _joins(prev: str, nxt: str) -> bool:
@@ -175,24 +183,18 @@ class FlowExtractor:
 
     def _tokens_of_text(self, text: str, line: int) -> list[_Token]:
         out = []
-        for word in text.split():
-            instr = self._instrument(word)
-            if instr:
-                out.append(_Token("instr", instr, line))
-            else:
-                org = self._org(word)
-                if org:
-                    out.append(_Token("org", org, line))
+        for word in _ARROWS.sub(" ", text).split():
+            out.extend(self._word_tokens(word, line))
         return out
 
     def _single_line(self, i: int) -> None:
-        s = self.doc.lines[i].text.strip()
+        s = _ARROWS.sub(" ", self.doc.lines[i].text).strip()
         words = s.split()
         if len(words) < 3 or len(s) > 60:
             return
-        toks = self._tokens_of_text(s, i)
-        if len(toks) != len(words):
+        if not all(self._word_tokens(w, i) for w in words):
             return
+        toks = self._tokens_of_text(s, i)
         if sum(t.kind == "org" for t in toks) >= 2 and any(t.kind == "instr" for t in toks):
             self._emit(toks, i)
 
