@@ -314,6 +314,8 @@ class OrganizationExtractor:
                 t = org_type(m.name, self.registry)
                 if t in ("funding_agency",) or name_key(m.name) in ("文部科学省", "mext", "文科省"):
                     continue
+                if not _LOOSE_CUE.search(text[m.end: m.end + 25]):
+                    continue  # the cue must follow the list the organisation is in
                 if t is not None:
                     self.add(i, m.name, "partner")
 
