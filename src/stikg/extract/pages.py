@@ -10,7 +10,9 @@ have no title line (the text layer lost it) and start with their first block hea
   or a noun phrase directly followed by an opening heading; or a standalone line naming a program
   the document quotes elsewhere (``「…事業」`` / ``「…プログラム」``);
 * a page ends after its ``（担当：…）`` office line;
-* a second opening heading (or a repeated 目的/事業内容/事業概要) inside one page starts a new page.
+* a second opening heading (or a repeated 目的/事業内容/事業概要) inside one page starts a new page;
+* ``○<機関>の…に充てるため、運営費交付金を措置`` opens the page of that body's operating grant
+  (program ``<機関>運営費交付金``).
 
 Pages without a title are named from the document's summary list (a section page that lists
 ``program amount (previous)`` items): the list is in page order, so untitled pages between two
@@ -44,6 +46,11 @@ from stikg.extract.document import (
 TANTOU_RE = re.compile(r"[(（]\s*担当\s*[:：]")
 _QUOTED_PROGRAM = re.compile(r"「([^「」]{3,60}?(?:事業|プログラム|プロジェクト|計画))」")
 _REPEAT_BREAKERS = frozenset({"目的", "事業内容", "事業概要"})
+# "○日本医療研究開発機構（AMED）の管理経費等に充てるため、運営費交付金を措置。" opens the page of an
+# agency's operating grant (the program is "<agency>運営費交付金")
+_OPERATING_GRANT_PAGE = re.compile(
+    r"^[○◯●]?\s*(?P<org>[^、。]{2,40}?)の[^、。]{0,30}に充てるため[、,]?\s*運営費交付金を(?:措置|計上)"
+)
 _PROSE_MAX = 400
 
 
@@ -148,6 +155,9 @@ def segment(doc: Doc) -> None:
             continue
         s = line.text.strip()
         title = find_title(doc, i)
+        grant_page = _OPERATING_GRANT_PAGE.match(s)
+        if grant_page and not title:
+            title = True
         opening = is_opening_heading(s)
         section = bare(s) if is_section_heading(s) else None
         start_new = title or after_tantou
@@ -160,7 +170,11 @@ def segment(doc: Doc) -> None:
             pages.append(Page(i, n))
             opening_seen = False
             sections = set()
-        if title and pages[-1].title is None:
+        if grant_page and pages[-1].title is None:
+            start = line.text.strip().find(grant_page["org"])
+            name = line.printed.strip()[start: start + len(grant_page["org"])].strip()
+            pages[-1].program = f"{name}運営費交付金"
+        elif title and pages[-1].title is None:
             pages[-1].title = title_text(doc, i)
             pages[-1].title_index = i
             pages[-1].program = pages[-1].title
@@ -298,7 +312,8 @@ def _name_untitled_pages(doc: Doc) -> None:
         return factor * _similarity(items[k][1], page_grams[p], weight)
 
     for (k0, p0), (k1, p1) in zip(bounds, bounds[1:], strict=False):
-        untitled = [p for p in range(p0 + 1, p1) if not doc.pages[p].title and _has_text(doc, p)]
+        untitled = [p for p in range(p0 + 1, p1)
+                    if not doc.pages[p].title and not doc.pages[p].program and _has_text(doc, p)]
         free = list(range(k0 + 1, k1))
         if not untitled or not free:
             continue
