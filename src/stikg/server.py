@@ -724,6 +724,7 @@ class Server:
             self.pool.close()
             raise StikgError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
         self.thread: threading.Thread | None = None
+        self.serving = False
 
     @property
     def url(self) -> str:
@@ -731,16 +732,23 @@ class Server:
         return f"http://{host}:{port}"
 
     def serve_forever(self) -> None:
-        self.httpd.serve_forever(poll_interval=0.2)
+        self.serving = True
+        try:
+            self.httpd.serve_forever(poll_interval=0.2)
+        finally:
+            self.serving = False
 
     def start(self) -> Server:
+        self.serving = True
         self.thread = threading.Thread(target=self.serve_forever, daemon=True, name="stikg-serve")
         self.thread.start()
         return self
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):
+        if self.serving:  # shutdown() waits for serve_forever(), so only when it runs
             self.httpd.shutdown()
+        if self.thread is not None:
+            self.thread.join(5)
         self.httpd.server_close()
         self.pool.close()
 
