@@ -134,6 +134,9 @@ def test_printed_names_resolve(reg, kind, printed, expected):
         ("統合イノベーション戦略(令和2年7月17日閣議決定)", "integrated-innovation-strategy-2020"),
         ("新しい資本主義のグランドデザイン及び実行計画（令和6年6月21日閣議決定）", "new-capitalism-grand-design-2024"),
         ("新しい資本主義のグランドデザイン及び実行計画(2024年6月閣議決定)", "new-capitalism-grand-design-2024"),
+        # An ISO date works too, so a caller can pass a citation's parsed decision date.
+        ("統合イノベーション戦略 (2020-07-17)", "integrated-innovation-strategy-2020"),
+        ("新しい資本主義のグランドデザイン及び実行計画 (2024-06)", "new-capitalism-grand-design-2024"),
         # An edition printed with a date that is not its own is not silently accepted.
         ("健康・医療戦略（令和7年2月閣議決定）", None),
         ("統合イノベーション戦略2024（令和2年7月17日閣議決定）", None),
@@ -145,6 +148,14 @@ def test_printed_names_resolve(reg, kind, printed, expected):
 def test_strategy_editions_by_printed_date(reg, printed, expected):
     entry = reg.resolve("strategy", printed)
     assert (entry.id if entry else None) == expected
+
+
+def test_every_name_resolves_to_its_entry(reg):
+    for kind in KINDS:
+        for entry in reg.entries(kind):
+            for name in (entry.name_ja, entry.name_en, entry.id, *entry.aliases, entry.get("short_name")):
+                if name:
+                    assert reg.resolve(kind, name) == entry, (kind, name)
 
 
 def test_unknown_names_and_kinds(reg):

@@ -107,6 +107,7 @@ _ERA_DATE = re.compile(
     r"(?P<era>令和|平成|昭和|R|H)?\s*(?P<year>\d{1,4}|元)\s*年(?:\s*(?P<month>\d{1,2})\s*月"
     r"(?:\s*(?P<day>\d{1,2})\s*日)?)?"
 )
+_ISO_DATE = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d{2})[-/.](?P<month>\d{1,2})(?:[-/.](?P<day>\d{1,2}))?(?!\d)")
 _ERA_BASE = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988, "昭和": 1925}
 
 
@@ -691,8 +692,12 @@ def _date_agrees(entry: Entry, hint: tuple[int, int | None, int | None]) -> bool
 
 
 def _date_hint(text: str) -> tuple[int, int | None, int | None] | None:
-    """(year, month, day) of the first date printed in ``text`` (令和/平成/昭和 or western)."""
-    m = _ERA_DATE.search(nfkc(text))
+    """(year, month, day) of the first date in ``text``: 令和/平成/昭和, 2024年6月 or ISO 2024-06-04."""
+    text = nfkc(text)
+    iso = _ISO_DATE.search(text)
+    if iso:
+        return int(iso["year"]), int(iso["month"]), int(iso["day"]) if iso["day"] else None
+    m = _ERA_DATE.search(text)
     if not m:
         return None
     era = m["era"]
