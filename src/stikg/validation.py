@@ -63,9 +63,9 @@ class ValidationReport:
 
     def turtle(self) -> str:
         """The report graph as Turtle, blank nodes canonicalised so the bytes are stable."""
-        canonical = to_canonical_graph(self.graph)
-        canonical.bind("sh", SH)
-        return canonical.serialize(format="turtle")
+        from stikg import serialize
+
+        return serialize.turtle(set(to_canonical_graph(self.graph)))
 
 
 def load_shapes(directory: Path) -> Graph:

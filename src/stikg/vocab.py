@@ -23,7 +23,8 @@ PREFIXES: dict[str, Namespace] = {
     "stikg": STIKG, "rdf": Namespace(str(RDF)), "rdfs": Namespace(str(RDFS)),
     "owl": Namespace(str(OWL)), "xsd": Namespace(str(XSD)), "skos": Namespace(str(SKOS)),
     "dcterms": Namespace(str(DCTERMS)), "prov": Namespace(str(PROV)), "cito": CITO, "org": ORG,
-    "schema": SCHEMA, "oa": OA, "dcat": DCAT, "void": VOID,
+    "schema": SCHEMA, "oa": OA, "dcat": DCAT, "void": VOID, "sh": Namespace("http://www.w3.org/ns/shacl#"),
+    "foaf": Namespace("http://xmlns.com/foaf/0.1/"),
 }
 
 STAGES = ("request", "budget_draft", "budget", "supplementary", "fund", "other")
