@@ -233,3 +233,31 @@ def test_unit_prices_and_new_in_brackets() -> None:
     r = run("令和7年度要求・要望額 10億円\n- 拠点形成 5件×2億円\n- 新たな研究拠点の形成 3億円【新規】\n")
     assert [(a.line, a.amount_yen, a.is_new) for a in r.amounts] == [(1, 1_000_000_000, False), (3, 300_000_000, True)]
     assert reasons(r)[2] == ["per-project grant size, not a program budget"]
+
+
+def test_header_variants() -> None:
+    r = run("""
+スーパーコンピュータ「富岳」の運営
+令和6年度要求・要望額　　１８，５３９百万円
+（前年度予算額　　　　　 １８，０１６百万円）
+
+量子研究開発事業
+【令和6年度要求・要望額】 １５億円
+【前年度予算額】 １２億円
+
+次世代放射光施設の整備
+令和6年度予算額（案）：　２０億円（前年度：１８億円）
+
+AI研究拠点（令和7年度予算額：30億円、令和6年度予算額：25億円）
+開始年度：令和4年度（第2次補正予算）
+""")
+    assert [(a.line, a.program, a.fiscal_year, a.stage, a.amount_yen) for a in r.amounts] == [
+        (2, "スーパーコンピュータ「富岳」の運営", 2024, "request", 18_539_000_000),
+        (3, "スーパーコンピュータ「富岳」の運営", 2023, "previous_year_budget", 18_016_000_000),
+        (6, "量子研究開発事業", 2024, "request", 1_500_000_000),
+        (7, "量子研究開発事業", 2023, "previous_year_budget", 1_200_000_000),
+        (10, "次世代放射光施設の整備", 2024, "budget_draft", 2_000_000_000),
+        (10, "次世代放射光施設の整備", 2023, "previous_year_budget", 1_800_000_000),
+        (12, "AI研究拠点", 2025, "budget", 3_000_000_000),
+        (12, "AI研究拠点", 2024, "budget", 2_500_000_000),
+    ]

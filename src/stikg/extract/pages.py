@@ -60,7 +60,7 @@ def _header_label(text: str) -> re.Match | None:
     m = first_label(s)
     if not m or label_year(m) is None or "。" in s:
         return None
-    if s[: m.start()].strip(" (（"):
+    if s[: m.start()].strip(" (（【["):
         return None
     if not is_label_only(s) and not (yen_matches(s) and len(s) <= 60):
         return None
@@ -76,6 +76,9 @@ def inline_title(text: str) -> str | None:
     if not m or label_year(m) is None or label_stage(m) not in MAIN_STAGES + ("supplementary",):
         return None
     prefix = s[: m.start()].strip()
+    if prefix.endswith(":"):
+        return None  # "開始年度：令和4年度（第2次補正予算）" is a field, not a title
+    prefix = prefix.rstrip(" (【「")
     if len(prefix) < 4 or strip_enum(prefix) != prefix or prefix.startswith(("うち", "(", "【", ":", "「")):
         return None
     if yen_matches(prefix) or not is_heading_like(prefix):
