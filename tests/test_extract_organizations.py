@@ -107,3 +107,14 @@ def test_org_key_and_types() -> None:
     for generic in ("大学等", "大学・国立研究開発法人等", "研究者・橋渡し研究支援機関等", "国", "民間企業", "各大学"):
         assert is_generic(generic), generic
     assert not is_generic("長崎大学")
+
+
+def test_bureau_line_variants() -> None:
+    for line, office in [
+        ("（担当：研究振興局ライフサイエンス課）", "研究振興局ライフサイエンス課"),
+        ("(担当課：研究振興局基礎・基盤研究課) 7", "研究振興局基礎・基盤研究課"),
+        ("【担当】 科学技術・学術政策局人材政策課", "科学技術・学術政策局人材政策課"),
+        ("(担当：研究振興局参事官 (ナノテクノロジー・物質・材料担当) 付)", "研究振興局参事官(ナノテクノロジー・物質・材料担当)付"),
+    ]:
+        r = run(f"事業X\n令和7年度予算額（案） 10億円\n{line}")
+        assert [(o.line, o.organization, o.role, o.program) for o in r.organizations] == [(3, office, "bureau", "事業X")]

@@ -234,7 +234,10 @@ _HUB_LINE = re.compile(
     r"^(?P<inst>[^\s、。,()「」:]{2,20}?(?:大学|研究センター|研究所|機構))"
     r"(?P<unit>[^、。,()「」:]{2,40}?(?:センター|病院|機構|拠点|部|ユニット|研究所|本部|室))$"
 )
-_TANTOU_NAME = re.compile(r"[(（]\s*担当\s*[:：]\s*(?P<name>.+?)\s*[)）]\s*\d*\s*$")
+_TANTOU_NAME = re.compile(
+    r"[(（]\s*担当(?:課|部署|部局|課室)?\s*[:：]\s*(?P<name>.+?)\s*[)）]\s*\d*\s*$"
+    r"|【\s*担当(?:課|部署|部局|課室)?\s*】\s*(?P<name2>\S.*?)\s*$"
+)
 
 
 class OrganizationExtractor:
@@ -263,7 +266,8 @@ class OrganizationExtractor:
         text, printed = line.text, line.printed
         tm = _TANTOU_NAME.search(text)
         if tm and TANTOU_RE.search(text):
-            name = printed[tm.start("name"): tm.end("name")]
+            group = "name" if tm["name"] else "name2"
+            name = printed[tm.start(group): tm.end(group)]
             self.add(i, re.sub(r"\s+", "", name), "bureau", self.doc.program_at(i))
             return
         if not _ANY_CUE.search(text):

@@ -43,7 +43,7 @@ from stikg.extract.document import (
     yen_matches,
 )
 
-TANTOU_RE = re.compile(r"[(（]\s*担当\s*[:：]")
+TANTOU_RE = re.compile(r"[(（【]\s*担当(?:課|部署|部局|課室)?\s*[:：】]")
 _QUOTED_PROGRAM = re.compile(r"「([^「」]{3,60}?(?:事業|プログラム|プロジェクト|計画))」")
 _REPEAT_BREAKERS = frozenset({"目的", "事業内容", "事業概要"})
 # "○日本医療研究開発機構（AMED）の管理経費等に充てるため、運営費交付金を措置。" opens the page of an
