@@ -116,5 +116,5 @@ def test_bureau_line_variants() -> None:
         ("【担当】 科学技術・学術政策局人材政策課", "科学技術・学術政策局人材政策課"),
         ("(担当：研究振興局参事官 (ナノテクノロジー・物質・材料担当) 付)", "研究振興局参事官(ナノテクノロジー・物質・材料担当)付"),
     ]:
-        r = run(f"事業X\n令和7年度予算額（案） 10億円\n{line}")
-        assert [(o.line, o.organization, o.role, o.program) for o in r.organizations] == [(3, office, "bureau", "事業X")]
+        r = run(f"研究開発事業\n令和7年度予算額（案） 10億円\n{line}")
+        assert [(o.line, o.organization, o.role, o.program) for o in r.organizations] == [(3, office, "bureau", "研究開発事業")]
