@@ -24,7 +24,7 @@ of a preceding ``令和N年度補正予算において…基金`` line when ther
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from stikg.extract.document import (
     LABEL_RE,
@@ -45,7 +45,7 @@ from stikg.extract.document import (
     yen_matches,
 )
 from stikg.extract.document import labels as find_labels
-from stikg.extract.pages import TANTOU_RE
+from stikg.extract.pages import TANTOU_RE, same_program
 from stikg.extract.records import AmountRecord, ReportRow
 from stikg.normalize import fold
 
@@ -70,7 +70,7 @@ _GRANT_BEFORE = re.compile(
 _GRANT_AFTER = re.compile(r"^\s*(?:[/／]|程度|以下|以内|上限|まで|を上限|[×x]|[~〜～-]\s*\d|を基準)")
 _ARROW = re.compile(r"→\s*$")
 _ARROW_AFTER = re.compile(r"^\s*→")
-_STATISTIC = re.compile(r"(?:19|20)\d\d\s*年(?!度)")
+_STATISTIC = re.compile(r"^(?:19|20)\d\d\s*年(?!度)")  # "2022年輸出総額 (98兆円)": a statistic
 _APPROX_BEFORE = re.compile(r"(約|およそ|概ね)\s*$")
 _DIFF_BEFORE = re.compile(r"(増減額?|増額|減額|差額|対前年度(?:比)?|前年度比|[+＋▲△])\s*[:：]?\s*$")
 _NEW_MARK = re.compile(r"\s*(?:【\s*新規\s*】|\(\s*新規\s*\)|（\s*新規\s*）)\s*$")
@@ -136,7 +136,7 @@ class AmountExtractor:
             return parent
         if page.is_summary:
             for p in self.doc.pages:
-                if p.title and p is not page and _same(name, p.title):
+                if p.title and p is not page and same_program(name, p.title):
                     return p.program or p.title
             return name
         if st.group and name != st.group:
@@ -250,7 +250,7 @@ class AmountExtractor:
         if bare(s) == "新規" and i - st.last_amount_index <= 3 and self.amounts:
             last = self.amounts[-1]
             if last.line == st.last_amount_index + 1 and not last.is_new:
-                self.amounts[-1] = _replace(last, is_new=True)
+                self.amounts[-1] = replace(last, is_new=True)
             return
         gm = _GROUP.match(s)
         if gm and is_heading_like(gm.group(2)):
@@ -383,7 +383,7 @@ class AmountExtractor:
             return
         self._add(i, st, yens[0], ctx[0], ctx[1], program, "stage and year from the page header")
         if is_new and self.amounts and self.amounts[-1].line == i + 1:
-            self.amounts[-1] = _replace(self.amounts[-1], is_new=True)
+            self.amounts[-1] = replace(self.amounts[-1], is_new=True)
         for prev, m in zip(yens, yens[1:], strict=False):
             between = text[prev.end(): m.start()]
             if "(" in between:
@@ -457,12 +457,6 @@ class AmountExtractor:
 # ---------------------------------------------------------------------- small helpers
 
 
-def _same(a: str, b: str) -> bool:
-    from stikg.extract.pages import _matches
-
-    return _matches(a, b)
-
-
 def _too_large(yens: list[re.Match]) -> bool:
     for m in yens:
         try:
@@ -475,12 +469,6 @@ def _too_large(yens: list[re.Match]) -> bool:
 
 def _round(m: re.Match) -> int | None:
     return int(m["rn"]) if m["rn"] else None
-
-
-def _replace(rec: AmountRecord, **changes) -> AmountRecord:
-    from dataclasses import replace
-
-    return replace(rec, **changes)
 
 
 def _core_printed(printed: str) -> str:

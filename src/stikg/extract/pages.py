@@ -216,7 +216,8 @@ def item_name_span(text: str) -> tuple[int, int] | None:
     return start, start + len(core)
 
 
-def _matches(a: str, b: str) -> bool:
+def same_program(a: str, b: str) -> bool:
+    """Do two printed program names name the same program (equal keys, or one contains the other)?"""
     ka, kb = key(a), key(b)
     if not ka or not kb:
         return False
@@ -238,12 +239,12 @@ def _find_summary_items(doc: Doc) -> None:
             name = line.printed[span[0] : span[1]].strip()
             if is_heading_like(line.text[span[0] : span[1]]):
                 items.append((i, name, bool(yen_matches(line.text)[0]["partial"])))
-        matched = sum(1 for _, name, _ in items if any(q != p and _matches(name, t) for q, t in titles))
+        matched = sum(1 for _, name, _ in items if any(q != p and same_program(name, t) for q, t in titles))
         page.items = items
         page.is_summary = len(items) >= 3 and matched >= 2
         if page.is_summary:
             for i, name, _ in items:
-                title = next((t for q, t in titles if q != p and _matches(name, t)), None)
+                title = next((t for q, t in titles if q != p and same_program(name, t)), None)
                 doc.item_programs[i] = title or name
 
 
@@ -304,7 +305,7 @@ def _name_untitled_pages(doc: Doc) -> None:
     for k, (_, name, _) in enumerate(items):
         for p in later:
             page = doc.pages[p]
-            if page.title and _matches(name, page.title) and (not anchors or p > anchors[-1][1]):
+            if page.title and same_program(name, page.title) and (not anchors or p > anchors[-1][1]):
                 anchors.append((k, p))
                 break
     bounds = [(-1, ps), *anchors, (len(items), len(doc.pages))]
