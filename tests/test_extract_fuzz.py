@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stikg.extract import extract_document
-from stikg.normalize import parse_amount, parse_date, parse_fiscal_year
+from stikg.extract.document import yen_matches
+from stikg.normalize import fold, parse_amount, parse_date, parse_fiscal_year
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = int(os.environ.get("STIKG_FUZZ_EXAMPLES", "40"))
@@ -69,6 +70,11 @@ def test_extractor_never_crashes(lines: list[str], fiscal_year: int | None, kind
         assert isinstance(a.partial, bool)
     for rec in (*result.citations, *result.organizations, *result.flows, *result.periods, *result.report):
         assert 1 <= rec.line <= len(lines)
+    # nothing dropped silently: a line with a yen figure gives an amount or a report row
+    accounted = {a.line for a in result.amounts} | {r.line for r in result.report}
+    for number, line in enumerate(lines, 1):
+        if yen_matches(fold(line.replace("**", ""))):
+            assert number in accounted, line
 
 
 @SETTINGS

@@ -38,3 +38,16 @@ def test_golden(source: Path) -> None:
         expected = (folder / name).read_text(encoding="utf-8")
         assert text == expected, f"{folder / name} differs (STIKG_UPDATE_GOLDEN=1 to accept the change)"
     assert sorted(p.name for p in folder.glob("*.csv")) == sorted(tables)
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])
+def test_nothing_dropped_silently(source: Path) -> None:
+    """Every corpus line printing a yen figure gives an amount or a report row with its reason."""
+    from stikg.extract.document import yen_matches
+    from stikg.normalize import fold
+
+    lines = source.read_text(encoding="utf-8").split("\n")
+    result = extract_document(lines, source.name)
+    accounted = {a.line for a in result.amounts} | {r.line for r in result.report}
+    missing = [n for n, line in enumerate(lines, 1) if yen_matches(fold(line.replace("**", ""))) and n not in accounted]
+    assert not missing
