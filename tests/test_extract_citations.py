@@ -136,3 +136,12 @@ def test_registry_gives_canonical_names() -> None:
     r = run("「新しい資本主義実行計画2024」（令和6年6月21日閣議決定）に基づき推進。", registry=Registry())
     assert r.citations[0].strategy == Entry.name_ja
     assert r.citations[0].strategy_text == "新しい資本主義実行計画2024"
+
+
+def test_unread_decisions_and_dates_are_reported() -> None:
+    r = run("""
+本件は（令和6年6月閣議決定）のとおり。
+「AI戦略2024」（令和6年13月閣議決定）に基づく。
+""")
+    assert [c.strategy for c in r.citations] == ["AI戦略2024"]
+    assert reasons(r) == {1: ["decision text without a recognisable strategy name"], 2: ["unreadable decision date"]}

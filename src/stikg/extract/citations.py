@@ -31,6 +31,9 @@ from stikg.extract.records import CitationRecord, ReportRow
 from stikg.normalize import fold, parse_date
 
 QUOTED_BODY = "citation inside quoted policy text"
+UNREAD = "decision text without a recognisable strategy name"
+BAD_DATE = "unreadable decision date"
+_DECISION = re.compile(r"閣議決定|会議決定|本部決定|大臣決定|委員会決定|申合せ|閣議了解")
 
 _DATE = (
     r"(?:(?:令和|平成|昭和)\s*(?:\d{1,2}|元)\s*年|(?:19|20)\d\d\s*年)"
@@ -328,7 +331,23 @@ class CitationExtractor:
                 self._emit(f)
                 known.setdefault(key(f.name), f.name)
         self._plain_mentions(known, per_line, body)
+        self._unread(per_line, body, consumed)
         self.citations.sort(key=lambda c: c.line)
+
+    def _unread(self, per_line: dict[int, list[_Found]], body: set[int], consumed: set[int]) -> None:
+        """Report decision text that gave no citation, and dates that could not be read."""
+        cited = {c.line - 1 for c in self.citations}
+        for i, line in enumerate(self.doc.lines):
+            if line.blank or i in body:
+                continue
+            text = line.text
+            if _DECISION.search(text) and i not in cited and i not in consumed and i not in per_line:
+                self._report(i, UNREAD)
+            for pm in PAREN_DATE_RE.finditer(text):
+                try:
+                    parse_date(re.sub(r"\s", "", pm["date"]))
+                except ValueError:
+                    self._report(i, BAD_DATE)
 
     def _report(self, i: int, reason: str) -> None:
         self.report.append(ReportRow(self.doc.doc_id, i + 1, self.doc.lines[i].printed.strip(), reason))
