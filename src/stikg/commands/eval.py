@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-HELP = "score extracted CSVs against gold annotations (precision, recall, F1 per table)"
+HELP = "Score extracted CSVs against gold annotations: precision, recall and F1 per table."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

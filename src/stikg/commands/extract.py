@@ -12,7 +12,7 @@ from pathlib import Path
 
 from stikg.errors import StikgError
 
-HELP = "extract programs, amounts, citations, organisations and funding flows from one document"
+HELP = "Extract programs, amounts, citations, organisations and funding flows from one document, with line evidence."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
