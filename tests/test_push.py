@@ -1,0 +1,156 @@
+"""stikg push: Graph Store Protocol PUT per named graph to real Oxigraph and Virtuoso servers."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from servers import make_fixture_project, oxigraph_process, virtuoso_process
+from stikg.push import Client, PushError, graph_store_url, push, read_graphs
+from stikg.query import EndpointBackend, SelectResult, load_query, run_query
+from stikg.server import free_port
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    return make_fixture_project(tmp_path_factory.mktemp("push") / "project")
+
+
+@pytest.fixture
+def oxigraph(tmp_path):
+    with oxigraph_process(tmp_path / "store") as server:
+        yield server
+
+
+def cli(data, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "STIKG_ROOT": str(data.root)}
+    return subprocess.run([sys.executable, "-m", "stikg.cli", "push", *args], capture_output=True, text=True,
+                          env=env, timeout=300)
+
+
+def remote_counts(endpoint: str) -> dict[str, int]:
+    backend = EndpointBackend(endpoint, union=False)
+    result = backend.run("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    assert isinstance(result, SelectResult)
+    return {row[0].value: int(row[1].value) for row in result.rows}
+
+
+def test_push_to_oxigraph_is_complete_and_idempotent(data, oxigraph):
+    expected = {g: len(t) for g, t in read_graphs(data.nq).items()}
+    done = cli(data, "--endpoint", oxigraph.query)
+    assert done.returncode == 0, done.stderr
+    assert f"pushed {len(expected)} graphs" in done.stdout
+    assert remote_counts(oxigraph.query) == expected
+    # a second push changes nothing
+    done = cli(data, "--endpoint", oxigraph.query, "--graph-store", oxigraph.graph_store)
+    assert done.returncode == 0, done.stderr
+    assert remote_counts(oxigraph.query) == expected
+
+
+def test_push_replaces_graphs_and_prunes_stale_ones(data, oxigraph, tmp_path):
+    stale = "https://w3id.org/stikg/graph/document/gone"
+    client = Client()
+    client.request("PUT", f"{oxigraph.graph_store}?graph={stale}", b"<http://e/s> <http://e/p> <http://e/o> .\n",
+                   {"Content-Type": "text/turtle"})
+    catalog = "https://w3id.org/stikg/graph/catalog"
+    client.request("POST", f"{oxigraph.graph_store}?graph={catalog}", b"<http://e/extra> <http://e/p> 1 .\n",
+                   {"Content-Type": "text/turtle"})
+    reports = push(data.nq, oxigraph.query, prune=True)
+    counts = remote_counts(oxigraph.query)
+    assert stale not in counts
+    assert counts[catalog] == next(r.triples for r in reports if r.graph == catalog)
+
+
+def test_push_then_query_the_store(data, oxigraph):
+    push(data.nq, oxigraph.query)
+    query = load_query("program_timeline", data.paths.queries)
+    result = run_query(query, EndpointBackend(oxigraph.query), {"program": "Q-LEAP"})
+    assert "5100000000" in result.values("amount_yen")
+
+
+def test_unreachable_endpoint_is_one_clear_error(data):
+    port = free_port()
+    done = cli(data, "--endpoint", f"http://127.0.0.1:{port}/query", "--retries", "1")
+    assert done.returncode == 2
+    assert "cannot reach" in done.stderr and "after 2 attempts" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_retries_with_backoff_until_the_store_answers(data, oxigraph):
+    """A proxy that fails the first two requests with 503 and then forwards: the push succeeds."""
+    import urllib.request
+
+    failures = {"left": 2}
+
+    class Flaky(http.server.BaseHTTPRequestHandler):
+        def _any(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if failures["left"] > 0:
+                failures["left"] -= 1
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            target = oxigraph.query.rsplit("/", 1)[0] + self.path
+            req = urllib.request.Request(target, data=body or None, method=self.command,
+                                         headers={k: v for k, v in self.headers.items() if k.lower() in ("content-type", "accept")})
+            with urllib.request.urlopen(req) as resp:
+                payload = resp.read()
+                self.send_response(resp.status)
+                self.send_header("Content-Type", resp.headers.get("Content-Type", "text/plain"))
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        do_GET = do_PUT = do_POST = _any
+
+        def log_message(self, *args) -> None:
+            pass
+
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    thread.start()
+    sleeps: list[float] = []
+    try:
+        base = f"http://127.0.0.1:{proxy.server_address[1]}"
+        reports = push(data.nq, base + "/query", client=Client(retries=3, sleep=sleeps.append))
+        assert reports[0].attempts == 3 and sleeps == [0.5, 1.0]
+        assert all(r.ok for r in reports)
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+
+
+def test_graph_store_url_guesses():
+    assert graph_store_url("http://h:7878/query", False) == "http://h:7878/store"
+    assert graph_store_url("http://h:8890/sparql", True) == "http://h:8890/sparql-graph-crud-auth"
+    with pytest.raises(PushError, match="give --graph-store"):
+        graph_store_url("http://h/ds/sparql2", False)
+
+
+@pytest.mark.slow
+def test_push_to_virtuoso_with_digest_auth_then_query(data, tmp_path):
+    with virtuoso_process(tmp_path / "virtuoso") as server:
+        done = cli(data, "--endpoint", server.query, "--user", "dba", "--password", "wrong", "--retries", "0")
+        assert done.returncode == 2 and "authentication failed" in done.stderr and "Traceback" not in done.stderr
+        done = cli(data, "--endpoint", server.query, "--user", "dba", "--password", "dba")
+        assert done.returncode == 0, done.stderr
+        done = cli(data, "--endpoint", server.query, "--user", "dba", "--password", "dba")  # idempotent
+        assert done.returncode == 0, done.stderr
+        expected = {g: len(t) for g, t in read_graphs(data.nq).items()}
+        counts = {g: n for g, n in remote_counts(server.query).items() if g in expected}
+        assert counts == expected
+        env = {**os.environ, "STIKG_ROOT": str(data.root)}
+        done = subprocess.run(
+            [sys.executable, "-m", "stikg.cli", "query", "program_timeline", "--param", "program=Q-LEAP",
+             "--endpoint", server.query, "--format", "csv"],
+            capture_output=True, text=True, env=env, timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert ",2025,request,5100000000," in done.stdout
