@@ -29,6 +29,7 @@ import csv
 import io
 import json
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -679,13 +680,18 @@ def inject_values(text: str, bindings: Mapping[str, Term]) -> str:
     return injected
 
 
+PARSER_LOCK = threading.Lock()
+"""rdflib's SPARQL parser (pyparsing) is not thread-safe: every parse holds this lock."""
+
+
 def check_syntax(text: str) -> Any:
     """Parse with rdflib's SPARQL parser; returns the parse tree or raises QueryError."""
     from pyparsing import ParseException
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:
-        return parseQuery(text)
+        with PARSER_LOCK:
+            return parseQuery(text)
     except ParseException as exc:
         raise QueryError(f"SPARQL syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}") from None
     except Exception as exc:  # rdflib raises assorted errors for bad prefixes etc.

@@ -46,6 +46,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from stikg.errors import StikgError
 from stikg.query import (
+    PARSER_LOCK,
     AskResult,
     GraphResult,
     Query,
@@ -130,10 +131,12 @@ def classify(text: str) -> str:
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
     try:
-        tree = parseQuery(text)
+        with PARSER_LOCK:  # pyparsing is not thread-safe
+            tree = parseQuery(text)
     except ParseException as exc:
         try:
-            update = parseUpdate(text)
+            with PARSER_LOCK:
+                update = parseUpdate(text)
         except Exception:
             raise HTTPError(400, f"SPARQL syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}") from None
         ops = sorted({type_name(op) for op in update.get("request", [])} - {""}) or ["update"]
@@ -686,6 +689,7 @@ class BoundedHTTPServer(HTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # listen backlog; the default 5 drops connections under load
 
     def __init__(self, address: tuple[str, int], app: App, threads: int = 16):
         self.app = app
