@@ -290,3 +290,9 @@ def test_same_answers_on_virtuoso(name, embedded, virtuoso_backend):
     assert normalise(run_query(QUERIES[name], virtuoso_backend, params), loose=True) == normalise(
         run_query(QUERIES[name], embedded, params), loose=True
     )
+
+
+def test_docs_list_every_library_query():
+    docs = (ROOT / "docs" / "QUERIES.md").read_text(encoding="utf-8")
+    missing = [name for name in NAMES if f"`{name}`" not in docs]
+    assert not missing, f"docs/QUERIES.md does not list: {missing}"
