@@ -21,7 +21,7 @@ from stikg.corpus import Document, load_corpus
 from stikg.errors import StikgError, ValidationFailed
 from stikg.kgwriter import canonical_triples, sha256_file, write_dataset, write_json
 from stikg.mapping import MappedDocument, Mapper
-from stikg.reasoning import owl_rl_closure
+from stikg.reasoning import reason
 from stikg.validation import ValidationReport, load_shapes, validate
 
 Triple = tuple
@@ -90,7 +90,19 @@ def extract_all(documents: list[Document], registry, paths: Paths, write: bool =
     return results
 
 
-def build(paths: Paths, quiet: bool = False, write: bool = True) -> BuildResult:
+# Above this many asserted triples ``auto`` switches from owlrl to the fast engine (same entailments,
+# checked by tests/test_reasoning.py); owlrl's cost grows too fast beyond it.
+AUTO_REASONER_LIMIT = 60_000
+
+
+def choose_reasoner(engine: str, asserted: int) -> str:
+    """``owlrl`` or ``fast``; ``auto`` picks owlrl (the reference) for graphs it handles quickly."""
+    if engine == "auto":
+        return "owlrl" if asserted <= AUTO_REASONER_LIMIT else "fast"
+    return engine
+
+
+def build(paths: Paths, quiet: bool = False, write: bool = True, reasoner: str = "auto") -> BuildResult:
     """Build the whole graph; write ``kg/`` (atomically) unless ``write`` is false."""
     progress = Progress(quiet)
     atomic.recover_directory(paths.kg)
@@ -116,9 +128,10 @@ def build(paths: Paths, quiet: bool = False, write: bool = True) -> BuildResult:
     asserted = set().union(*graphs.values())
     progress.step("map", f"{len(asserted)} asserted triples")
 
-    inferred = owl_rl_closure(asserted, ontology)
+    engine = choose_reasoner(reasoner, len(asserted))
+    inferred = reason(asserted, ontology, engine)
     graphs[vocab.graph_iri("inferred")] = inferred
-    progress.step("reason", f"owlrl OWL 2 RL: {len(inferred)} inferred triples")
+    progress.step("reason", f"OWL 2 RL ({engine}): {len(inferred)} inferred triples")
 
     data = Graph()
     for triple in asserted | inferred:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyshacl
 from rdflib import Graph, URIRef
 from rdflib.compare import to_canonical_graph
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import SH
 
 from stikg.errors import StikgError
 
@@ -89,7 +89,8 @@ def validate(data: Graph, shapes: Graph, ontology: Graph | None = None) -> Valid
         advanced=True, allow_warnings=True, abort_on_first=False,
     )
     findings = []
-    for result in report_graph.subjects(RDF.type, SH.ValidationResult):
+    # Only top-level results (nested sh:detail results would be counted twice).
+    for result in report_graph.objects(None, SH.result):
         def one(p: URIRef, result=result) -> str:
             value = report_graph.value(result, p)
             return "" if value is None else str(value)
