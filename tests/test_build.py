@@ -190,3 +190,18 @@ def test_dataset_parses_and_documents_have_provenance(built):
     doc = URIRef(vocab.document_iri("001_ed80bdeb1e1ef2d9"))
     catalog = ds.graph(vocab.graph_iri("catalog"))
     assert (doc, STIKG.fileName, Literal("001_ed80bdeb1e1ef2d9.txt")) in catalog
+
+
+def test_changed_document_is_the_only_one_redone(project):
+    paths = Paths(project)
+    first = build(paths, quiet=True, reasoner="fast")
+    assert first.redone == 5
+    again = build(paths, quiet=True, reasoner="fast")
+    assert again.redone == 0
+    assert again.graphs == first.graphs
+    doc = paths.sources / "004_65ec10f6b195d526.txt"
+    doc.write_bytes(doc.read_bytes() + "\n（担当：研究振興局ライフサイエンス課）\n".encode())
+    changed = build(paths, quiet=True, reasoner="fast")
+    assert changed.redone == 1
+    uncached = build(paths, quiet=True, reasoner="fast", use_cache=False)
+    assert uncached.graphs == changed.graphs

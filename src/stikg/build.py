@@ -7,10 +7,13 @@ SHACL violations is not published; its report goes to ``var/last-build/`` and th
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
@@ -20,7 +23,7 @@ from stikg.config import Paths
 from stikg.corpus import Document, load_corpus
 from stikg.errors import StikgError, ValidationFailed
 from stikg.kgwriter import canonical_triples, sha256_file, write_dataset, write_json
-from stikg.mapping import MappedDocument, Mapper
+from stikg.mapping import Mapper
 from stikg.reasoning import reason
 from stikg.validation import ValidationReport, load_shapes, validate
 
@@ -53,6 +56,7 @@ class BuildResult:
     report: ValidationReport
     stats: dict
     timings: dict[str, float] = field(default_factory=dict)
+    redone: int = 0  # documents extracted and mapped again (the others came from the cache)
 
 
 def load_ontology(paths: Paths) -> Graph:
@@ -76,18 +80,75 @@ def load_registry(paths: Paths):
     return Registry.load(paths.registry)
 
 
-def extract_all(documents: list[Document], registry, paths: Paths, write: bool = True) -> dict:
-    """Run the extractor on each document; write ``mappings/extracted/<stem>/`` when asked."""
+def code_fingerprint() -> str:
+    """Hash of the code that turns a document into triples (extractor, mapping, vocabulary)."""
+    import stikg
+
+    package = Path(stikg.__file__).parent
+    files = sorted([*package.glob("extract/*.py"), package / "mapping.py", package / "vocab.py",
+                    package / "normalize.py", package / "text.py", package / "registry.py"])
+    digest = hashlib.sha256(__version__.encode())
+    for f in files:
+        if f.is_file():
+            digest.update(f.name.encode() + b"\0" + f.read_bytes())
+    return digest.hexdigest()
+
+
+class DocumentCache:
+    """Per-document results of extract + map under ``var/cache/documents/``.
+
+    A document's entry is reused only when its key matches: the document's bytes, its catalog
+    entry, the registry files, the code fingerprint and the base IRI. So after one document
+    changes, only that document is extracted and mapped again.
+    """
+
+    def __init__(self, directory: Path, registry_files: list[Path]):
+        self.directory = directory
+        shared = hashlib.sha256(code_fingerprint().encode() + vocab.base_iri().encode())
+        for f in registry_files:
+            shared.update(f.read_bytes())
+        self.shared = shared.hexdigest()
+
+    def key(self, doc: Document) -> str:
+        return hashlib.sha256(f"{self.shared}|{doc.sha256}|{doc.entry!r}".encode()).hexdigest()
+
+    def get(self, doc: Document):
+        path = self.directory / f"{doc.entry.stem}.pickle"
+        try:
+            with path.open("rb") as handle:
+                key, payload = pickle.load(handle)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError, ImportError):
+            return None
+        return payload if key == self.key(doc) else None
+
+    def put(self, doc: Document, payload) -> None:
+        atomic.write_bytes(self.directory / f"{doc.entry.stem}.pickle",
+                           pickle.dumps((self.key(doc), payload), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def extract_and_map(documents: list[Document], registry, paths: Paths, mapper: Mapper,
+                    write: bool = True, use_cache: bool = True) -> tuple[dict, dict, int]:
+    """Extract and map each document (reusing cached results); returns (extractions, mapped, redone)."""
     from stikg.extract import extract_document
 
-    results = {}
+    cache = DocumentCache(paths.root / "var" / "cache" / "documents", sorted(paths.registry.glob("*.yaml")))
+    extractions, mapped, redone = {}, {}, 0
     for doc in documents:
-        result = extract_document(list(doc.lines), doc.entry.id, fiscal_year=doc.entry.fiscal_year,
-                                  kind=doc.entry.kind, registry=registry)
-        if write:
+        cached = cache.get(doc) if use_cache else None
+        if cached is None:
+            result = extract_document(list(doc.lines), doc.entry.id, fiscal_year=doc.entry.fiscal_year,
+                                      kind=doc.entry.kind, registry=registry)
+            m = mapper.map_document(doc, result)
+            redone += 1
+            if use_cache:
+                cache.put(doc, (result, m))
+        else:
+            result, m = cached
+        if write and (cached is None or not (paths.extracted / doc.entry.stem).is_dir()):
             result.write_csv(paths.extracted / doc.entry.stem)
-        results[doc.entry.id] = result
-    return results
+        extractions[doc.entry.id] = result
+        mapped[doc.entry.id] = m
+    return extractions, mapped, redone
 
 
 # Above this many asserted triples ``auto`` switches from owlrl to the fast engine (same entailments,
@@ -102,7 +163,8 @@ def choose_reasoner(engine: str, asserted: int) -> str:
     return engine
 
 
-def build(paths: Paths, quiet: bool = False, write: bool = True, reasoner: str = "auto") -> BuildResult:
+def build(paths: Paths, quiet: bool = False, write: bool = True, reasoner: str = "auto",
+          use_cache: bool = True) -> BuildResult:
     """Build the whole graph; write ``kg/`` (atomically) unless ``write`` is false."""
     progress = Progress(quiet)
     atomic.recover_directory(paths.kg)
@@ -112,21 +174,18 @@ def build(paths: Paths, quiet: bool = False, write: bool = True, reasoner: str =
     shapes = load_shapes(paths.shapes)
     progress.step("load", f"{len(documents)} documents, ontology {len(ontology)} triples")
 
-    extractions = extract_all(documents, registry, paths, write=write)
-    progress.step("extract", ", ".join(
-        f"{doc_id[:3]}: {len(r.amounts)} amounts" for doc_id, r in extractions.items()))
-
     mapper = Mapper(registry)
+    extractions, mapped, redone = extract_and_map(documents, registry, paths, mapper, write=write,
+                                                  use_cache=use_cache)
+    progress.step("extract+map", f"{redone} of {len(documents)} documents (re)done, "
+                                 f"{sum(len(r.amounts) for r in extractions.values())} amounts")
     graphs: dict[URIRef, set[Triple]] = {}
-    mapped: dict[str, MappedDocument] = {}
     for doc in documents:
-        m = mapper.map_document(doc, extractions[doc.entry.id])
-        mapped[doc.entry.id] = m
-        graphs[vocab.graph_iri(f"document/{doc.entry.stem}")] = m.triples
+        graphs[vocab.graph_iri(f"document/{doc.entry.stem}")] = mapped[doc.entry.id].triples
     graphs[vocab.graph_iri("registry")] = mapper.map_registry()
     graphs[vocab.graph_iri("catalog")] = mapper.map_catalog(d.entry for d in documents)
     asserted = set().union(*graphs.values())
-    progress.step("map", f"{len(asserted)} asserted triples")
+    progress.step("registry+catalog", f"{len(asserted)} asserted triples")
 
     engine = choose_reasoner(reasoner, len(asserted))
     inferred = reason(asserted, ontology, engine)
@@ -143,7 +202,7 @@ def build(paths: Paths, quiet: bool = False, write: bool = True, reasoner: str =
 
     graphs[vocab.graph_iri("ontology")] = canonical_triples(ontology)
     stats = compute_stats(documents, extractions, mapped, graphs, report)
-    result = BuildResult(graphs=graphs, report=report, stats=stats, timings=progress.timings)
+    result = BuildResult(graphs=graphs, report=report, stats=stats, timings=progress.timings, redone=redone)
     if report.violations:
         last = paths.root / "var" / "last-build"
         atomic.write_text(last / "shacl-report.txt", report.text())

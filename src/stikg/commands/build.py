@@ -15,6 +15,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", type=Path, default=None, help="project root (default: found from cwd)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument("--dry-run", action="store_true", help="build and validate but write nothing")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="extract and map every document again (ignore var/cache/)")
     parser.add_argument("--reasoner", choices=("auto", "owlrl", "fast"), default="auto",
                         help="OWL 2 RL engine: owlrl (reference), fast (same entailments, linear), "
                              "auto (owlrl up to 60k asserted triples, else fast)")
@@ -22,7 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     paths = Paths(args.root.resolve() if args.root else find_root())
-    result = build(paths, quiet=args.quiet, write=not args.dry_run, reasoner=args.reasoner)
+    result = build(paths, quiet=args.quiet, write=not args.dry_run, reasoner=args.reasoner,
+                   use_cache=not args.no_cache)
     total = sum(len(t) for t in result.graphs.values())
     print(f"built {len(result.graphs)} named graphs, {total} quads"
           f"{' (dry run, nothing written)' if args.dry_run else ' → ' + str(paths.kg)}")
