@@ -52,6 +52,7 @@ _OPERATING_GRANT_PAGE = re.compile(
     r"^[○◯●]?\s*(?P<org>[^、。]{2,40}?)の[^、。]{0,30}に充てるため[、,]?\s*運営費交付金を(?:措置|計上)"
 )
 _PROSE_MAX = 400
+_CLAUSE = re.compile(r"が|を|に基づ|ため")  # a clause, not a program name
 
 
 def _header_label(text: str) -> re.Match | None:
@@ -116,7 +117,7 @@ def find_title(doc: Doc, i: int) -> bool:
     nxt = doc.lines[j].text
     if _header_label(nxt):
         return True
-    if is_opening_heading(nxt) and skipped == 0 and not bare(s).endswith("等"):
+    if is_opening_heading(nxt) and skipped == 0 and not bare(s).endswith("等") and not _CLAUSE.search(s):
         return True
     if _prose(nxt) and len(nxt) < _PROSE_MAX:
         k = doc.next_nonblank(j)
