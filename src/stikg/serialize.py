@@ -116,15 +116,12 @@ class _Shortener:
             return cached[0]
         text = str(term)
         form, prefix = None, ""
-        if term == _RDF_TYPE:
-            form = "a"
-        else:
-            for ns, candidate in self.order:
-                if text.startswith(ns):
-                    local = text[len(ns):]
-                    if local == "" or _SAFE_LOCAL.match(local):
-                        form, prefix = f"{candidate}:{local}", candidate
-                    break
+        for ns, candidate in self.order:
+            if text.startswith(ns):
+                local = text[len(ns):]
+                if local == "" or _SAFE_LOCAL.match(local):
+                    form, prefix = f"{candidate}:{local}", candidate
+                break
         if form is None:
             form = term_nt(term)
         self._iri_cache[term] = (form, prefix)
@@ -158,7 +155,7 @@ def _turtle_body(triples: Iterable[Triple], shortener: _Shortener, indent: str =
     current_s = current_p = None
     for s, p, o in sorted_triples(triples):
         subj = shortener.iri(s) if isinstance(s, URIRef) else term_nt(s)
-        pred = shortener.iri(p)
+        pred = "a" if p == _RDF_TYPE else shortener.iri(p)  # 'a' only as a predicate, never an object
         obj = shortener.obj(o)
         if s != current_s:
             if current_s is not None:
@@ -217,8 +214,6 @@ def _jsonld_value(term, shortener: _Shortener) -> dict:
 
 def _compact(term: URIRef, shortener: _Shortener) -> str:
     short = shortener.iri(term)
-    if short == "a":
-        return "rdf:type"
     return short[1:-1] if short.startswith("<") else short
 
 

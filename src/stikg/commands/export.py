@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -39,6 +40,17 @@ def run(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(data)
     else:
-        atomic.write_text(args.out, data)
+        write_export(args.out, data)
         print(f"wrote {args.out} ({len(data.encode('utf-8')):,} bytes, {args.format})", file=sys.stderr)
     return 0
+
+
+def write_export(out: Path, data: str) -> None:
+    """Write ``data`` atomically, readable by others (as the umask allows); one-line errors."""
+    try:
+        atomic.write_text(out, data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(out, 0o666 & ~umask)
+    except OSError as exc:  # e.g. the output is a directory: the rename fails after the write
+        raise StikgError(f"cannot write: {exc.strerror or exc}", out) from None
