@@ -25,7 +25,7 @@ from stikg.errors import StikgError, ValidationFailed
 from stikg.kgwriter import canonical_triples, sha256_file, write_dataset, write_json
 from stikg.mapping import Mapper
 from stikg.reasoning import reason
-from stikg.validation import ValidationReport, load_shapes, validate
+from stikg.validation import ValidationReport, load_shapes, validate, validate_chunked
 
 Triple = tuple
 
@@ -154,6 +154,8 @@ def extract_and_map(documents: list[Document], registry, paths: Paths, mapper: M
 # Above this many asserted triples ``auto`` switches from owlrl to the fast engine (same entailments,
 # checked by tests/test_reasoning.py); owlrl's cost grows too fast beyond it.
 AUTO_REASONER_LIMIT = 60_000
+# Above this many triples validation runs in focus-node chunks on worker processes (same report).
+CHUNKED_VALIDATION_LIMIT = 150_000
 
 
 def choose_reasoner(engine: str, asserted: int) -> str:
@@ -195,7 +197,10 @@ def build(paths: Paths, quiet: bool = False, write: bool = True, reasoner: str =
     data = Graph()
     for triple in asserted | inferred:
         data.add(triple)
-    report = validate(data, shapes, ontology)
+    if len(data) > CHUNKED_VALIDATION_LIMIT:
+        report = validate_chunked(data, shapes, ontology, chunks=max(2, len(data) // 100_000))
+    else:
+        report = validate(data, shapes, ontology)
     c = report.counts
     progress.step("validate", f"{c.get('Violation', 0)} violations, {c.get('Warning', 0)} warnings, "
                               f"{c.get('Info', 0)} info")
