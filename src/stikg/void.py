@@ -42,6 +42,20 @@ def creation_date(documents: Iterable[Document]) -> str:
     return dates[-1] if dates else "1970-01-01"
 
 
+def namespace_of(iri: str) -> str:
+    """The vocabulary namespace of a term: its IRI up to the last '#' or '/'."""
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[: cut + 1]
+
+
+def vocabularies(triples: Iterable[Triple]) -> list[URIRef]:
+    """Namespaces of every property and class used in ``triples`` (plus :data:`VOCABULARIES`)."""
+    terms = {str(p) for _, p, _ in triples}
+    terms |= {str(o) for _, p, o in triples if p == RDF.type and isinstance(o, URIRef)}
+    spaces = {namespace_of(t) for t in terms} | {str(vocab.PREFIXES[p]) for p in VOCABULARIES}
+    return [URIRef(ns) for ns in sorted(spaces) if ns == str(vocab.STIKG) or not ns.startswith(base_iri())]
+
+
 def describe(graphs: Mapping[URIRef, set[Triple]], documents: list[Document]) -> set[Triple]:
     """VoID/DCAT triples describing ``graphs`` (the dataset of ``kg/dataset.nq``)."""
     base = base_iri()
@@ -82,13 +96,14 @@ def describe(graphs: Mapping[URIRef, set[Triple]], documents: list[Document]) ->
         (d, DCAT.keyword, ja("科学技術・イノベーション政策")), (d, DCAT.keyword, en("STI policy")),
         (d, DCAT.keyword, en("research funding")), (d, DCAT.keyword, en("Japan")),
     })
-    for prefix in VOCABULARIES:
-        t.add((d, VOID.vocabulary, URIRef(str(vocab.PREFIXES[prefix]))))
+    for namespace in vocabularies(all_triples):
+        t.add((d, VOID.vocabulary, namespace))
     for doc in documents:
         source = vocab.document_iri(doc.entry.stem)
         t.update({
             (d, DCTERMS.source, source),
             (source, RDFS.label, ja(doc.entry.title_ja)),
+            (source, RDFS.label, en(doc.entry.title_en)),
             (source, DCTERMS.issued, date_literal(doc.entry.date)),
         })
     for file_name, fmt in DUMPS.items():
