@@ -759,7 +759,10 @@ class Server:
 
 def make_app(pool: WorkerPool, config: AppConfig | None = None) -> App:
     """The application with its routes; extend it with ``app.route(method, regex, handler)``."""
-    return App(pool, config or AppConfig())
+    app = App(pool, config or AppConfig())
+    with contextlib.suppress(ImportError):  # /lineage (stikg.lineage_web); absent module → no route
+        __import__("stikg.lineage_web", fromlist=["install"]).install(app)
+    return app
 
 
 def free_port(host: str = "127.0.0.1") -> int:
