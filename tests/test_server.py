@@ -243,3 +243,23 @@ def test_serve_refuses_a_busy_port(data):
         assert done.returncode == 2 and "cannot listen" in done.stderr and "Traceback" not in done.stderr
     finally:
         srv.close()
+
+
+@pytest.mark.slow
+def test_query_page_runs_a_library_query_in_a_real_browser(server, tmp_path):
+    """Headless Chromium opens /#hubs/run: the page loads the vendored editor, runs the library
+    query through /library/hubs and renders the table (no network beyond 127.0.0.1)."""
+    import shutil
+
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        pytest.skip("chromium is not installed")
+    done = subprocess.run(
+        [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+         "--virtual-time-budget=10000", "--dump-dom", server.url + "/#hubs/run"],
+        capture_output=True, text=True, timeout=120,
+    )
+    dom = done.stdout
+    assert 'class="CodeMirror' in dom, done.stderr[-2000:]
+    assert "<table>" in dom and "hub:wpi-kavli-ipmu" in dom and "東京大学" in dom

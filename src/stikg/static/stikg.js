@@ -98,7 +98,11 @@
     var name = event.target.getAttribute && event.target.getAttribute("data-name");
     if (name) { event.preventDefault(); choose(name); }
   });
+  // #NAME opens a library query, #NAME/run (or #run) also runs it: shareable links.
   fetch("/library").then(function (r) { return r.json(); }).then(function (items) {
     items.forEach(function (q) { library[q.name] = q; });
+    var hash = decodeURIComponent(location.hash.slice(1)).split("/");
+    if (hash[0] && library[hash[0]]) { choose(hash[0]); }
+    if (hash.indexOf("run") >= 0) { run(); }
   });
 })();
