@@ -25,6 +25,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import html
+import importlib
+import importlib.util
 import json
 import logging
 import multiprocessing
@@ -762,6 +764,8 @@ def make_app(pool: WorkerPool, config: AppConfig | None = None) -> App:
     app = App(pool, config or AppConfig())
     with contextlib.suppress(ImportError):  # /lineage (stikg.lineage_web); absent module → no route
         __import__("stikg.lineage_web", fromlist=["install"]).install(app)
+    if importlib.util.find_spec("stikg.linkeddata"):  # IRIs, /source, /dumps, VoID, /ontology (if present)
+        importlib.import_module("stikg.linkeddata").install(app)
     return app
 
 
