@@ -28,6 +28,7 @@ COMMANDS = (
     "serve",
     "push",
     "export",
+    "docs",
     "viz",
     "lineage",
     "synth",
