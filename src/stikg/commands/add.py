@@ -9,7 +9,6 @@ from pathlib import Path
 import yaml
 
 from stikg import atomic
-from stikg.build import load_registry
 from stikg.config import Paths, find_root
 from stikg.corpus import KINDS, load_catalog, read_document_lines
 from stikg.errors import CorpusError
@@ -37,6 +36,8 @@ def catalog_block(entry: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from stikg.build import load_registry
+
     paths = Paths(find_root())
     source: Path = args.file
     doc_id = args.doc_id or source.name

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from stikg.build import build
 from stikg.config import Paths, find_root
 
 HELP = "Build the knowledge graph into kg/ (extract, map, reason with owlrl, validate with pyshacl)."
@@ -23,6 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from stikg.build import build
+
     paths = Paths(args.root.resolve() if args.root else find_root())
     result = build(paths, quiet=args.quiet, write=not args.dry_run, reasoner=args.reasoner,
                    use_cache=not args.no_cache)

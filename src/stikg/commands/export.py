@@ -7,23 +7,26 @@ import os
 import sys
 from pathlib import Path
 
-from stikg import atomic, serialize
+from stikg import atomic
 from stikg.config import Paths, find_root
 from stikg.errors import StikgError
-from stikg.kgwriter import read_dataset
 
+FORMATS = ("ttl", "nt", "nq", "trig", "jsonld")
 HELP = "Export the built graph as Turtle, N-Triples, N-Quads, TriG or JSON-LD (stdout or --out FILE)."
 GRAPH_FORMATS = ("graphml", "gexf")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", "-f", required=True, choices=serialize.FORMATS + GRAPH_FORMATS)
+    parser.add_argument("--format", "-f", required=True, choices=FORMATS + GRAPH_FORMATS)
     parser.add_argument("--out", "-o", type=Path, default=None, help="output file (default: stdout)")
     parser.add_argument("--graph", action="append", default=None,
                         help="only this named graph IRI (repeatable; default: all graphs)")
 
 
 def run(args: argparse.Namespace) -> int:
+    from stikg import serialize
+    from stikg.kgwriter import read_dataset
+
     paths = Paths(find_root())
     if args.format in GRAPH_FORMATS:
         from stikg.lineage import export_network  # networkx lineage graph (Gephi formats)

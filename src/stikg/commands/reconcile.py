@@ -8,7 +8,6 @@ import sys
 from dataclasses import asdict, fields
 
 from stikg.config import Paths, find_root
-from stikg.reconcile import Disagreement, find_disagreements, format_report
 
 HELP = "Report programs whose amount for a year and stage differs between documents."
 
@@ -18,6 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from stikg.reconcile import Disagreement, find_disagreements, format_report
+
     paths = Paths(find_root())
     rows = find_disagreements(paths.kg / "dataset.nq", paths.queries)
     if args.csv:

@@ -5,13 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rdflib import Dataset, Graph
-
 from stikg import atomic
-from stikg.build import load_ontology
 from stikg.config import Paths, find_root
 from stikg.errors import StikgError
-from stikg.validation import load_shapes, validate
 
 HELP = "Validate RDF files (default kg/dataset.nq) against shapes/; report for people and as Turtle."
 
@@ -26,8 +22,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=50, help="findings to print (default 50)")
 
 
-def load_data(files: list[Path]) -> Graph:
+def load_data(files: list[Path]):
     """Union of all triples in the files (named graphs merged), with a clear error per file."""
+    from rdflib import Dataset, Graph
+
     data = Graph()
     for path in files:
         fmt = _FORMATS.get(path.suffix.lower())
@@ -51,6 +49,9 @@ def load_data(files: list[Path]) -> Graph:
 
 
 def run(args: argparse.Namespace) -> int:
+    from stikg.build import load_ontology
+    from stikg.validation import load_shapes, validate
+
     paths = Paths(find_root())
     files = args.files or [paths.kg / "dataset.nq"]
     data = load_data(files)
