@@ -268,6 +268,7 @@ def compute_stats(documents, extractions, mapped, graphs, report: ValidationRepo
             "classes": dict(sorted(per_class.items())),
             "skipped": dict(sorted(Counter(r.reason for r in getattr(ext, "report", ())).items())),
             "unresolved": dict(sorted(Counter(u.kind for u in m.unresolved).items())),
+            "not_mapped_program_unknown": dict(sorted(Counter(t for t, _ in m.unmapped).items())),
         }
     return {
         "graphs": {str(k): len(v) for k, v in sorted(graphs.items())},

@@ -68,6 +68,8 @@ class MappedDocument:
     stem: str
     triples: set[Triple] = field(default_factory=set)
     unresolved: list[Unresolved] = field(default_factory=list)
+    # Records not mapped because their program could not be identified: (table, line).
+    unmapped: list[tuple[str, int]] = field(default_factory=list)
 
 
 class Mapper:
@@ -99,8 +101,6 @@ class Mapper:
     def program(self, out: MappedDocument, printed: str, doc: str, line: int) -> URIRef:
         """The program node of a record; ``Parent > Child`` gives the child, linked to its parent."""
         parts = [p.strip() for p in printed.split(" > ") if p.strip()]
-        if not parts:
-            parts = ["(unnamed program)"]
         parent: URIRef | None = None
         node: URIRef | None = None
         for part in parts:
@@ -108,7 +108,8 @@ class Mapper:
             if parent is not None and node != parent:
                 out.triples.add((node, STIKG.subProgramOf, parent))
             parent = node
-        assert node is not None
+        if node is None:
+            raise ValueError(f"{doc}:{line}: empty program name")
         return node
 
     # ---- evidence ---------------------------------------------------------------------------
@@ -139,16 +140,16 @@ class Mapper:
         """All facts of one document: amounts, citations, roles, flows and periods."""
         out = MappedDocument(stem=document.entry.stem)
         doc = document.entry.id
-        for rec in extraction.amounts:
-            self._amount(out, document, doc, rec)
-        for rec in extraction.citations:
-            self._citation(out, document, doc, rec)
-        for rec in extraction.organizations:
-            self._role(out, document, doc, rec)
-        for rec in extraction.flows:
-            self._flow(out, document, doc, rec)
-        for rec in getattr(extraction, "periods", ()):
-            self._period(out, document, doc, rec)
+        tables = (("amounts", self._amount), ("citations", self._citation),
+                  ("organizations", self._role), ("flows", self._flow), ("periods", self._period))
+        for table, rule in tables:
+            for rec in getattr(extraction, table, ()):
+                if not rec.program.strip(" >"):
+                    # A fact about no known program is kept in the extraction CSVs and the report,
+                    # never attached to an invented node.
+                    out.unmapped.append((table, rec.line))
+                    continue
+                rule(out, document, doc, rec)
         return out
 
     def _amount(self, out: MappedDocument, document: Document, doc: str, rec) -> None:

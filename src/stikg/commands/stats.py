@@ -45,6 +45,10 @@ def run(args: argparse.Namespace) -> int:
         skipped = info.get("skipped") or {}
         if skipped:
             print("    skipped:   " + "; ".join(f"{reason} ×{n}" for reason, n in skipped.items()))
+        unmapped = info.get("not_mapped_program_unknown") or {}
+        if unmapped:
+            print("    not in the graph (program not identified): "
+                  + ", ".join(f"{k} {v}" for k, v in unmapped.items()))
         unresolved = info.get("unresolved") or {}
         if unresolved:
             print("    unresolved names (not in the registry): "
