@@ -566,7 +566,7 @@ def layered_layout(g: Any, sweeps: int = 6) -> dict[str, tuple[float, float]]:
 
     Linear in the number of edges per sweep, so it scales to thousands of nodes (unlike a full
     Sugiyama layout in the browser). Strategy editions stay together (a series is ordered as one
-    block, by edition year).
+    block, by edition year). Each node's rank in its column is kept as ``g.nodes[n]["order"]``.
     """
     cols: dict[int, list[str]] = defaultdict(list)
     for n, a in g.nodes(data=True):
@@ -600,16 +600,38 @@ def layered_layout(g: Any, sweeps: int = 6) -> dict[str, tuple[float, float]]:
                 cols[c].sort(key=lambda n: (bary[n], n))
             for i, n in enumerate(cols[c]):
                 order[n] = float(i)
+    for n, rank in order.items():
+        g.nodes[n]["order"] = int(rank)
     sizes = node_sizes(g)
+    return stack_columns([(c, [(n, sizes[n]) for n in cols[c]]) for c in sorted(cols)])
+
+
+def stack_columns(columns: list[tuple[int, list[tuple[str, float]]]]) -> dict[str, tuple[float, float]]:
+    """Place ordered columns of (node, size) left to right; a column taller than the drawing's
+    target height wraps into several sub-columns (so 3,000 programs do not make a thin line).
+    The page does the same for filtered views (``compactLayout`` in lineage.js)."""
+    total = sum(size + NODE_GAP for _, nodes in columns for _, size in nodes)
+    limit = max(1500.0, math.sqrt(total * COLUMN_WIDTH * 0.6))
     pos: dict[str, tuple[float, float]] = {}
-    heights = {c: sum(sizes[n] + NODE_GAP for n in nodes) for c, nodes in cols.items()}
-    tallest = max(heights.values(), default=0.0)
-    for c, nodes in cols.items():
-        y = (tallest - heights[c]) / 2
-        for n in nodes:
-            y += sizes[n] / 2
-            pos[n] = (round(c * COLUMN_WIDTH, 1), round(y, 1))
-            y += sizes[n] / 2 + NODE_GAP
+    blocks = []
+    for _, nodes in columns:
+        parts: list[list[tuple[str, float]]] = [[]]
+        height = 0.0
+        for n, size in nodes:
+            if parts[-1] and height + size + NODE_GAP > limit:
+                parts.append([])
+                height = 0.0
+            parts[-1].append((n, size))
+            height += size + NODE_GAP
+        blocks.extend(parts)
+    heights = [sum(size + NODE_GAP for _, size in part) for part in blocks]
+    tallest = max(heights, default=0.0)
+    for i, part in enumerate(blocks):
+        y = (tallest - heights[i]) / 2
+        for n, size in part:
+            y += size / 2
+            pos[n] = (round(i * COLUMN_WIDTH, 1), round(y, 1))
+            y += size / 2 + NODE_GAP
     return pos
 
 
@@ -888,7 +910,7 @@ def network_text(g: Any, fmt: str) -> str:
         attrs = {key: _scalar(key, val) for key, val in sorted(a.items()) if val not in (None, "", [])}
         flat.add_edge(u, v, key=k, **attrs)
     if fmt == "graphml":
-        return "\n".join(nx.generate_graphml(flat, prettyprint=True, named_key_ids=True)) + "\n"
+        return "\n".join(nx.generate_graphml(flat, prettyprint=True)) + "\n"
     if fmt == "gexf":
         text = "\n".join(nx.generate_gexf(flat, prettyprint=True)) + "\n"
         return re.sub(r' lastmodifieddate="[^"]*"', "", text)
@@ -901,3 +923,60 @@ def _scalar(name: str, value: Any) -> Any:
     if isinstance(value, list | tuple):
         return " ".join(f"{d}:{line}" if isinstance(d, str) else str(d) for d, line in value)
     return value
+
+
+# ----------------------------------------------------------------------------------- synthetic
+
+
+def synthetic_lineage(nodes: int = 5000, seed: int = 7, base: str | None = None) -> LineageData:
+    """A made-up lineage of about ``nodes`` nodes (4 % strategies in edition series, 60 % programs
+    with sub-programs and predecessors, 28 % organisations, 8 % hubs) for benchmarks and tests."""
+    import random
+
+    from stikg.config import base_iri
+
+    base = base or base_iri()
+    rnd = random.Random(seed)
+    data = LineageData()
+    n_str, n_prog, n_org = max(2, nodes * 4 // 100), max(2, nodes * 60 // 100), max(4, nodes * 28 // 100)
+    n_hub = max(1, nodes - n_str - n_prog - n_org)
+    strategies = [f"{base}strategy/s{i}" for i in range(n_str)]
+    programs = [f"{base}program/p{i}" for i in range(n_prog)]
+    orgs = [f"{base}organization/o{i}" for i in range(n_org)]
+    hubs = [f"{base}hub/h{i}" for i in range(n_hub)]
+    org_types = ["funding_agency", "bureau", "ministry", "research_institute", "university", "university", "company"]
+    for i, s in enumerate(strategies):
+        data.entities[s] = Entity(s, "strategy", f"戦略{i // 5}-{2020 + i % 5}", f"Strategy {i // 5} ({2020 + i % 5})",
+                                  (), "strategy", 2020 + i % 5)
+        if i % 5:
+            data.links.append((strategies[i - 1], "next_edition", s))
+    for i, p in enumerate(programs):
+        data.entities[p] = Entity(p, "program", f"事業{i}", f"Program {i}")
+    for i, o in enumerate(orgs):
+        data.entities[o] = Entity(o, "organization", f"機関{i}", f"Organisation {i}", (), org_types[i % len(org_types)])
+    for i, h in enumerate(hubs):
+        data.entities[h] = Entity(h, "hub", f"拠点{i}", f"Hub {i}")
+    agencies_ = orgs[: max(2, n_org // 10)]
+    recipients = orgs[len(agencies_):] or orgs
+    doc = "000_synthetic.txt"
+    line = 0
+    for i, p in enumerate(programs):
+        line += 1
+        if i % 7 == 3 and i > 10:
+            data.links.append((programs[rnd.randrange(i)], "subprogram", p))
+        if i % 11 == 5 and i > 10:
+            data.links.append((programs[rnd.randrange(i)], "successor", p))
+        for s in rnd.sample(strategies, k=min(len(strategies), rnd.choice((1, 1, 2)))):
+            data.citations.append(CitationRow(p, s, doc, line))
+        data.roles.append(RoleRow(p, agencies_[i % len(agencies_)], rnd.choice(AGENCY_ROLES), doc, line))
+        data.roles.append(RoleRow(p, recipients[i % len(recipients)], rnd.choice(("recipient", "partner", "host")),
+                                  doc, line))
+        yen = rnd.randrange(1, 2000) * 10**8
+        for year, stage in ((2023, "budget"), (2024, "budget"), (2025, "request")):
+            data.amounts.append(Amount(p, year, stage, yen + rnd.randrange(0, 50) * 10**7, False, doc, line))
+        if i % 3 == 0:
+            data.flows.append(FlowRow(p, rnd.choice(agencies_), rnd.choice(recipients), "委託", doc, line))
+        data.quotes[(doc, line)] = f"事業{i}（令和7年度要求額 {yen // 10**8}億円）"
+    for h in hubs:
+        data.hubs.append(HubRow(h, rnd.choice(recipients), rnd.choice(programs)))
+    return normalise(data)

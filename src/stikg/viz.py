@@ -19,16 +19,15 @@ import subprocess
 from importlib import resources
 from typing import Any
 
+from stikg.config import base_iri
 from stikg.lineage import (
     STAGES,
     Filters,
     LineageData,
     LineageError,
     agencies,
-    budgets,
     build_graph,
     layered_layout,
-    program_facets,
     resolve_filters,
     visible_nodes,
 )
@@ -56,62 +55,68 @@ def embed_json(value: Any) -> str:
 def page_data(data: LineageData, filters: Filters | None = None, *, mode: str = "file",
               server_url: str = "", title: str = "stikg lineage") -> dict[str, Any]:
     """Everything the page shows: nodes with positions, edges, records for the side panel, the
-    filter choices and the initial filters (resolved to IRIs)."""
+    filter choices and the initial filters (resolved to IRIs).
+
+    Compact on purpose (a 5,000-node lineage must parse fast): IRIs under ``meta.base`` are
+    written without it, edges are ``[source, target, kind, program]`` arrays, and what the page
+    can derive (budgets, filter facets) is derived there from the records.
+    """
     filters = filters or Filters()
     g = build_graph(data)
     pos = layered_layout(g)
     resolved = resolve_filters(data, filters)
-    facets = program_facets(data)
+    iris = [*g.nodes, *data.entities]
+    base = base_iri()
+    if not all(i.startswith(base) for i in iris):
+        base = ""
+
+    def short(iri: str | None) -> str:
+        return "" if iri is None else iri[len(base):] if base and iri.startswith(base) else iri
+
     nodes = []
     for n, a in g.nodes(data=True):
         ent = data.entities[n]
-        item: dict[str, Any] = {"id": n, "kind": a["kind"], "type": a["type"], "label": a["label"],
-                                "ja": ent.label_ja, "en": ent.label_en, "col": a["column"],
-                                "x": pos[n][0], "y": pos[n][1]}
+        item: dict[str, Any] = {"id": short(n), "kind": a["kind"], "type": a["type"], "col": a["column"],
+                                "o": a["order"], "x": pos[n][0], "y": pos[n][1]}
+        if ent.label_ja:
+            item["ja"] = ent.label_ja
+        if ent.label_en:
+            item["en"] = ent.label_en
+        if a["label"] not in (ent.label_ja, ent.label_en):
+            item["label"] = a["label"]
         if ent.aliases:
             item["aliases"] = list(ent.aliases)
         if ent.edition_year is not None:
             item["year"] = ent.edition_year
         if ent.decision_date:
             item["date"] = ent.decision_date
-        if a["kind"] == "program":
-            f = facets.get(n, {"strategies": set(), "orgs": set(), "periods": set()})
-            item["strategies"] = sorted(f["strategies"])
-            item["orgs"] = sorted(f["orgs"])
-            item["periods"] = sorted(f"{y}:{s}" for y, s in f["periods"])
         nodes.append(item)
-    edges = []
-    for i, (u, v, _k, a) in enumerate(g.edges(keys=True, data=True)):
-        item = {"id": f"e{i}", "source": u, "target": v, "kind": a["kind"]}
-        for key in ("program", "role", "instrument"):
-            if a.get(key):
-                item[key] = a[key]
-        edges.append(item)
-    money = budgets(data)
+    edges = [[short(u), short(v), a["kind"], short(a.get("program"))] for u, v, a in g.edges(data=True)]
     cited = {c.strategy for c in data.citations}
     return {
         "meta": {
-            "title": title, "mode": mode, "server_url": server_url.rstrip("/"),
+            "title": title, "mode": mode, "server_url": server_url.rstrip("/"), "base": base,
             "latest_fiscal_year": data.latest_fiscal_year(), "fiscal_years": data.fiscal_years(),
             "stages": [s for s in STAGES if any(a.stage == s for a in data.amounts)],
         },
         "initial": {
-            "strategy_text": filters.strategy or "", "strategies": list(resolved.strategies),
-            "agency_text": filters.agency or "", "agencies": list(resolved.agencies),
+            "strategy_text": filters.strategy or "", "strategies": [short(i) for i in resolved.strategies],
+            "agency_text": filters.agency or "", "agencies": [short(i) for i in resolved.agencies],
             "fiscal_year": resolved.fiscal_year, "stage": resolved.stage or "", "errors": list(resolved.errors),
         },
         "choices": {
-            "strategies": [[e.iri, e.label, e.edition_year] for e in data.of_kind("strategy") if e.iri in cited],
-            "agencies": [[e.iri, e.label] for e in agencies(data)],
+            "strategies": [[short(e.iri), e.label, e.edition_year] for e in data.of_kind("strategy") if e.iri in cited],
+            "agencies": [[short(e.iri), e.label] for e in agencies(data)],
         },
         "nodes": nodes,
         "edges": edges,
-        "budgets": {p: {str(y): s for y, s in years.items()} for p, years in sorted(money.items())},
-        "amounts": [[a.program, a.fiscal_year, a.stage, a.amount_yen, a.partial, a.doc, a.line] for a in data.amounts],
-        "citations": [[c.program, c.strategy, c.doc, c.line] for c in data.citations],
-        "roles": [[r.program, r.organization, r.role, r.doc, r.line] for r in data.roles],
-        "flows": [[f.program, f.from_org, f.to_org, f.instrument, f.doc, f.line] for f in data.flows],
-        "links": [list(x) for x in data.links],
+        "amounts": [[short(a.program), a.fiscal_year, a.stage, a.amount_yen, 1 if a.partial else 0, a.doc, a.line]
+                    for a in data.amounts],
+        "citations": [[short(c.program), short(c.strategy), c.doc, c.line] for c in data.citations],
+        "roles": [[short(r.program), short(r.organization), r.role, r.doc, r.line] for r in data.roles],
+        "flows": [[short(f.program), short(f.from_org), short(f.to_org), f.instrument, f.doc, f.line] for f in data.flows],
+        "links": [[short(a), k, short(b)] for a, k, b in data.links],
+        "names": {short(e.iri): e.label for e in data.entities.values() if e.iri not in g},
         "quotes": {f"{doc}#{line}": q for (doc, line), q in sorted(data.quotes.items())},
         "visible_count": len(visible_nodes(g, data, resolved)) if not resolved.errors else 0,
     }

@@ -23,8 +23,16 @@
   var ROLE_LABELS = { implementer: "実施 implementer", funding_agency: "資金配分 funding agency",
     bureau: "担当 bureau", host: "拠点 host", recipient: "交付先 recipient", partner: "連携 partner" };
 
+  var BASE = META.base || "";
+  function short(iri) { return BASE && iri.indexOf(BASE) === 0 ? iri.slice(BASE.length) : iri; }
+  function full(id) { return id.indexOf("://") >= 0 ? id : BASE + id; }
+  DATA.edges = DATA.edges.map(function (e, i) { return { id: "e" + i, source: e[0], target: e[1], kind: e[2], program: e[3] }; });
   var byId = {};
-  DATA.nodes.forEach(function (n) { byId[n.id] = n; });
+  DATA.nodes.forEach(function (n) {
+    n.label = n.label || n.ja || n.en || slug(n.id);
+    if (n.kind === "program") { n.strategies = []; n.orgs = []; n.periods = []; }
+    byId[n.id] = n;
+  });
   var large = DATA.nodes.length > 1500;
   var state = {
     strategies: DATA.initial.strategies.slice(), strategyText: DATA.initial.strategy_text,
@@ -53,12 +61,12 @@
     return serverBase() + "/source/" + encodeURIComponent(doc) + "#L" + encodeURIComponent(String(line));
   }
   function entityUrl(node) {
-    var m = /^https?:\/\/.+\/(strategy|program|organization|hub)\/([^\/#?]+)$/.exec(node.id);
+    var m = /^https?:\/\/.+\/(strategy|program|organization|hub)\/([^\/#?]+)$/.exec(full(node.id));
     return m ? serverBase() + "/" + m[1] + "/" + encodeURIComponent(decodeURIComponent(m[2])) : null;
   }
   function fiscalYear() { return state.fy !== null && state.fy !== undefined ? state.fy : META.latest_fiscal_year; }
   function pickBudget(program) {
-    var years = DATA.budgets[program]; var fy = fiscalYear();
+    var years = BUDGETS[program]; var fy = fiscalYear();
     if (!years || fy === null || fy === undefined) return null;
     var stages = years[String(fy)];
     if (!stages) return null;
@@ -79,11 +87,34 @@
   var flowsByProgram = groupBy(DATA.flows, 0), flowsFrom = groupBy(DATA.flows, 1), flowsTo = groupBy(DATA.flows, 2);
   var linksFrom = groupBy(DATA.links, 0), linksTo = groupBy(DATA.links, 2);
   var hubEdges = DATA.edges.filter(function (e) { return e.kind === "hub_of" || e.kind === "hosts"; });
+  var BUDGETS = {};  // program → fiscal year → stage → yen (non-partial; the largest when documents disagree)
+  DATA.amounts.forEach(function (a) {
+    var n = byId[a[0]];
+    if (n && n.kind === "program" && a[1] !== null) n.periods.push(a[1] + ":" + a[2]);
+    if (a[4] || a[3] === null || a[1] === null) return;
+    var y = (BUDGETS[a[0]] = BUDGETS[a[0]] || {}), s = (y[a[1]] = y[a[1]] || {});
+    s[a[2]] = Math.max(s[a[2]] || 0, a[3]);
+  });
+  var orgParents = {};
+  DATA.links.forEach(function (l) { if (l[1] === "suborganization") (orgParents[l[2]] = orgParents[l[2]] || []).push(l[0]); });
+  function withAncestors(org, into) {
+    var todo = [org];
+    while (todo.length) {
+      var o = todo.pop();
+      if (into.indexOf(o) >= 0) continue;
+      into.push(o); (orgParents[o] || []).forEach(function (p) { todo.push(p); });
+    }
+  }
+  DATA.citations.forEach(function (c) { var n = byId[c[0]]; if (n && n.kind === "program") n.strategies.push(c[1]); });
+  DATA.roles.forEach(function (r) { var n = byId[r[0]]; if (n && n.kind === "program") withAncestors(r[1], n.orgs); });
+  DATA.flows.forEach(function (f) {
+    var n = byId[f[0]]; if (n && n.kind === "program") { withAncestors(f[1], n.orgs); withAncestors(f[2], n.orgs); }
+  });
 
   // ------------------------------------------------------------------------------ cytoscape
   var style = [
     { selector: "node", style: {
-      "width": "data(size)", "height": "data(size)", "background-color": "#9a9a9a", "label": "data(label)",
+      "width": "data(size)", "height": "data(size)", "background-color": "#9a9a9a", "label": large ? "" : "data(label)",
       "font-size": 11, "font-family": "system-ui, Noto Sans CJK JP, sans-serif", "color": "#1b1f24",
       "text-background-color": "#ffffff", "text-background-opacity": 0.75, "text-background-padding": 1,
       "text-valign": "center", "text-halign": "right", "text-margin-x": 4, "text-wrap": "ellipsis",
@@ -112,35 +143,74 @@
       style: { "line-color": EDGE_COLOURS[k], "target-arrow-color": EDGE_COLOURS[k] } });
   });
 
+  // Sizes and widths are computed in plain JS and given to cytoscape as data (no per-element
+  // updates at start-up). Large graphs get their nodes first and their edges in chunks, so the
+  // first frame is interactive quickly.
+  var T = window.lineageTimings = { parsed: performance.now() };
+  var SIZE = {}, WIDTH_TOP = 0;
+  function computeSizes() {
+    var top = 0, b = {};
+    DATA.nodes.forEach(function (n) { if (n.kind === "program") { var v = pickBudget(n.id); b[n.id] = v; if (v && v > top) top = v; } });
+    DATA.nodes.forEach(function (n) {
+      SIZE[n.id] = n.kind === "program" ? 18 + (b[n.id] && top ? 62 * Math.sqrt(b[n.id] / top) : 0) : n.kind === "strategy" ? 26 : 22;
+    });
+    WIDTH_TOP = top;
+    return b;
+  }
+  var BUDGET_NOW = computeSizes();
+  function edgeWidth(e) {
+    var p = e.program || (e.kind === "cites" ? e.target : "");
+    var v = p ? BUDGET_NOW[p] : null;
+    return v && WIDTH_TOP ? 1 + 7 * Math.sqrt(v / WIDTH_TOP) : 1;
+  }
+  function edgeElement(e) {
+    var same = byId[e.source] && byId[e.target] && byId[e.source].col === byId[e.target].col;
+    var cls = same ? "samecol" : "";
+    if (!edgeVisible(e)) cls += " hidden";
+    return { data: { id: e.id, source: e.source, target: e.target, kind: e.kind, program: e.program || "", w: edgeWidth(e) },
+             classes: cls };
+  }
+  var VIS = null;  // id → true for the visible nodes; null = everything
+  function edgeVisible(e) {
+    if (VIS === null) return true;
+    var ok = VIS[e.source] && VIS[e.target];
+    if (ok && filtered() && e.kind === "flow") ok = !!VIS[e.program];
+    return !!ok;
+  }
+  var EDGE_CHUNK = 20000, streamed = large ? 0 : DATA.edges.length;
   var cy = cytoscape({
     container: $("cy"),
     elements: {
       nodes: DATA.nodes.map(function (n) {
-        return { data: { id: n.id, label: n.label, kind: n.kind, type: n.type, size: 22 }, position: { x: n.x, y: n.y } };
+        return { data: { id: n.id, label: n.label, kind: n.kind, type: n.type, size: SIZE[n.id] }, position: { x: n.x, y: n.y } };
       }),
-      edges: DATA.edges.map(function (e) {
-        var same = byId[e.source] && byId[e.target] && byId[e.source].col === byId[e.target].col;
-        return { data: { id: e.id, source: e.source, target: e.target, kind: e.kind, program: e.program || "", w: 1 },
-                 classes: same ? "samecol" : "" };
-      })
+      edges: large ? [] : DATA.edges.map(edgeElement)
     },
-    layout: { name: "preset" }, style: style, minZoom: 0.01, maxZoom: 5,
+    layout: { name: "preset" }, style: style, minZoom: 0.005, maxZoom: 5,
     boxSelectionEnabled: false, textureOnViewport: large, hideEdgesOnViewport: large, pixelRatio: large ? 1 : "auto"
   });
+  T.cy = performance.now();
+  if (large) {  // labels are unreadable when a large graph is fitted: measure them only once zoomed in
+    var labelled = false;
+    cy.on("zoom", function () {
+      if (!labelled && cy.zoom() >= 0.5) { labelled = true; cy.style().selector("node").style("label", "data(label)").update(); }
+    });
+  }
+  function streamEdges() {
+    var end = Math.min(DATA.edges.length, streamed + EDGE_CHUNK);
+    cy.add(DATA.edges.slice(streamed, end).map(edgeElement));
+    streamed = end;
+    updateCount();
+    if (streamed < DATA.edges.length) window.setTimeout(streamEdges, 0);
+    else { window.lineageEdgesMs = performance.now(); document.body.setAttribute("data-edges", "1"); }
+  }
 
   function applySizes() {
-    var top = 0, b = {};
-    cy.nodes("[kind = 'program']").forEach(function (n) { var v = pickBudget(n.id()); b[n.id()] = v; if (v && v > top) top = v; });
+    BUDGET_NOW = computeSizes();
     cy.batch(function () {
-      cy.nodes().forEach(function (n) {
-        var kind = n.data("kind"), size = kind === "strategy" ? 26 : 22;
-        if (kind === "program") size = 18 + (b[n.id()] && top ? 62 * Math.sqrt(b[n.id()] / top) : 0);
-        n.data("size", size);
-      });
+      cy.nodes().forEach(function (n) { n.data("size", SIZE[n.id()]); });
       cy.edges().forEach(function (e) {
-        var p = e.data("program") || (e.data("kind") === "cites" ? e.data("target") : "");
-        var v = p ? b[p] : null;
-        e.data("w", v && top ? 1 + 7 * Math.sqrt(v / top) : 1);
+        e.data("w", edgeWidth({ program: e.data("program"), kind: e.data("kind"), target: e.data("target") }));
       });
     });
   }
@@ -176,20 +246,26 @@
     return out;
   }
 
-  function compactLayout(nodes) {
-    var cols = {};
-    nodes.forEach(function (n) { var c = byId[n.id()].col; (cols[c] = cols[c] || []).push(n); });
-    var keys = Object.keys(cols).map(Number).sort(function (a, b) { return a - b; });
-    var heights = {}, tallest = 0;
-    keys.forEach(function (c) {
-      cols[c].sort(function (a, b) { return byId[a.id()].y - byId[b.id()].y; });
-      var h = 0; cols[c].forEach(function (n) { h += n.data("size") + GAP; });
-      heights[c] = h; if (h > tallest) tallest = h;
+  function compactLayout(nodes) {  // as stikg.lineage.stack_columns: visible nodes, columns wrapped
+    var cols = {}, total = 0;
+    nodes.forEach(function (n) { var c = byId[n.id()].col; (cols[c] = cols[c] || []).push(n); total += n.data("size") + GAP; });
+    var limit = Math.max(1500, Math.sqrt(total * COLW * 0.6));
+    var blocks = [];
+    Object.keys(cols).map(Number).sort(function (a, b) { return a - b; }).forEach(function (c) {
+      cols[c].sort(function (a, b) { return byId[a.id()].o - byId[b.id()].o; });
+      var part = [], h = 0;
+      cols[c].forEach(function (n) {
+        var s = n.data("size") + GAP;
+        if (part.length && h + s > limit) { blocks.push({ nodes: part, h: h }); part = []; h = 0; }
+        part.push(n); h += s;
+      });
+      if (part.length) blocks.push({ nodes: part, h: h });
     });
+    var tallest = Math.max.apply(null, [0].concat(blocks.map(function (b) { return b.h; })));
     var pos = {};
-    keys.forEach(function (c, i) {
-      var y = (tallest - heights[c]) / 2;
-      cols[c].forEach(function (n) { var s = n.data("size"); y += s / 2; pos[n.id()] = { x: i * COLW, y: y }; y += s / 2 + GAP; });
+    blocks.forEach(function (b, i) {
+      var y = (tallest - b.h) / 2;
+      b.nodes.forEach(function (n) { var s = n.data("size"); y += s / 2; pos[n.id()] = { x: i * COLW, y: y }; y += s / 2 + GAP; });
     });
     nodes.positions(function (n) { return pos[n.id()]; });
   }
@@ -203,22 +279,34 @@
     return parts.join(", ");
   }
 
+  var sizeKey = null, moved = false, shownCount = DATA.nodes.length;
+  function updateCount() {
+    $("count").textContent = shownCount + " nodes · " + cy.edges().not(".hidden").length + " edges (of " +
+      DATA.nodes.length + " · " + DATA.edges.length + ")" + (streamed < DATA.edges.length ? " — loading edges…" : "");
+  }
   function apply(fit) {
-    applySizes();
-    var vis = visibleSet();
-    var shownList = [], nPrograms = 0;
+    var key = fiscalYear() + "|" + state.stage;
+    if (sizeKey !== null && key !== sizeKey) applySizes();
+    sizeKey = key;
+    var vis = visibleSet(), all = filtered() || state.errors.length ? null : true;
+    var shownList = [], nPrograms = 0, wasAll = VIS === null;
+    VIS = all ? null : vis;
     cy.batch(function () {
       cy.nodes().forEach(function (n) {
-        if (vis[n.id()]) { n.removeClass("hidden"); shownList.push(n); if (n.data("kind") === "program") nPrograms++; }
-        else n.addClass("hidden");
+        var on = all || vis[n.id()];
+        if (on) { shownList.push(n); if (n.data("kind") === "program") nPrograms++; }
+        if (all && wasAll) return;  // nothing was hidden
+        if (on) n.removeClass("hidden"); else n.addClass("hidden");
       });
-      cy.edges().forEach(function (e) {
-        var ok = vis[e.data("source")] && vis[e.data("target")];
-        if (ok && filtered() && e.data("kind") === "flow") ok = !!vis[e.data("program")];
-        if (ok) e.removeClass("hidden"); else e.addClass("hidden");
-      });
+      if (!(all && wasAll)) {
+        cy.edges().forEach(function (e) {
+          if (edgeVisible({ source: e.data("source"), target: e.data("target"), kind: e.data("kind"), program: e.data("program") })) e.removeClass("hidden");
+          else e.addClass("hidden");
+        });
+      }
     });
     var shown = cy.collection(shownList);
+    shownCount = shownList.length;
     var empty = $("empty");
     if (state.errors.length || nPrograms === 0) {
       var msg = state.errors.length ? state.errors.join("\n")
@@ -226,25 +314,28 @@
           META.fiscal_years.join(", ") + ". Change a filter or press Reset.";
       empty.textContent = msg; empty.hidden = false;
     } else { empty.textContent = ""; empty.hidden = true; }
-    var visEles = cy.elements().not(".hidden");
-    $("count").textContent = shown.length + " nodes · " + visEles.edges().length + " edges (of " +
-      DATA.nodes.length + " · " + DATA.edges.length + ")";
+    updateCount();
     var dagreOpt = $("f-layout").options[1];
     dagreOpt.disabled = shown.length > MAX_DAGRE;
-    if (state.layout === "dagre" && shown.length <= MAX_DAGRE && shown.length > 0) {
-      visEles.layout({ name: "dagre", rankDir: "LR", nodeSep: 6, rankSep: 160, edgeSep: 4, fit: true, padding: 30, animate: false }).run();
+    if (state.layout === "dagre" && shown.length <= MAX_DAGRE && shown.length > 0 && streamed === DATA.edges.length) {
+      shown.union(shown.edgesWith(shown)).layout({ name: "dagre", rankDir: "LR", nodeSep: 6, rankSep: 160, edgeSep: 4,
+        fit: true, padding: 30, animate: false }).run();
+      moved = true;
     } else {
-      if (filtered() || state.layout === "dagre") compactLayout(shown);
-      else cy.nodes().positions(function (n) { return { x: byId[n.id()].x, y: byId[n.id()].y }; });
+      if (filtered() || state.layout === "dagre" || (sizeKey !== null && key !== (META.latest_fiscal_year + "|"))) {
+        compactLayout(shown); moved = true;
+      } else if (moved) {
+        cy.nodes().positions(function (n) { return { x: byId[n.id()].x, y: byId[n.id()].y }; }); moved = false;
+      }
       if (fit !== false) cy.fit(shown.length ? shown : undefined, 30);
     }
     runSearch();
     if (META.mode === "serve" && window.history && window.history.replaceState) {
       var q = new URLSearchParams();
-      if (state.strategies.length === 1) q.set("strategy", state.strategies[0]);
+      if (state.strategies.length === 1) q.set("strategy", full(state.strategies[0]));
       else if (state.strategyText) q.set("strategy", state.strategyText);
       if (state.fy !== null) q.set("fiscal_year", String(state.fy));
-      if (state.agencies.length === 1) q.set("agency", state.agencies[0]);
+      if (state.agencies.length === 1) q.set("agency", full(state.agencies[0]));
       else if (state.agencyText) q.set("agency", state.agencyText);
       if (state.stage) q.set("stage", state.stage);
       var qs = q.toString();
@@ -323,8 +414,11 @@
     legend.appendChild(el("span", "node size = budget in the fiscal year · edge width = amount · dashed = editions / predecessors", "muted"));
   }
 
+  var searching = false;
   function runSearch() {
     var q = norm($("search").value).trim();
+    if (!q && !searching) { $("search-count").textContent = ""; return; }
+    searching = !!q;
     cy.batch(function () {
       cy.elements().removeClass("match faded");
       if (!q) return;
@@ -341,8 +435,8 @@
   // ------------------------------------------------------------------------------ side panel
   function ref(id) {
     var node = byId[id];
-    var a = el("a", node ? node.label : slug(id), "ref");
-    a.href = "#"; a.title = id;
+    var a = el("a", node ? node.label : (DATA.names[id] || slug(id)), "ref");
+    a.href = "#"; a.title = full(id);
     a.addEventListener("click", function (ev) { ev.preventDefault(); if (node) select(id, true); });
     return a;
   }
@@ -391,7 +485,7 @@
     var badge = el("span", TYPE_LABELS[node.type] || node.type, "badge"); badge.style.background = COLOURS[node.type] || "#999";
     meta.appendChild(badge);
     var url = entityUrl(node);
-    var iri = el(url ? "a" : "span", node.id, "iri");
+    var iri = el(url ? "a" : "span", full(node.id), "iri");
     if (url) { iri.href = url; iri.target = "_blank"; iri.rel = "noopener noreferrer"; }
     meta.appendChild(iri);
     panel.appendChild(meta);
@@ -499,15 +593,18 @@
 
   // ------------------------------------------------------------------------------ start
   setupControls();
+  T.controls = performance.now();
   apply();
+  T.applied = performance.now();
   window.lineage = {
     cy: cy, data: DATA, select: select,
-    visibleNodeIds: function () { return cy.nodes().not(".hidden").map(function (n) { return n.id(); }).sort(); },
-    visiblePrograms: function () { return cy.nodes("[kind = 'program']").not(".hidden").map(function (n) { return n.id(); }).sort(); },
+    full: full,
+    visibleNodeIds: function () { return cy.nodes().not(".hidden").map(function (n) { return full(n.id()); }).sort(); },
+    visiblePrograms: function () { return cy.nodes("[kind = 'program']").not(".hidden").map(function (n) { return full(n.id()); }).sort(); },
     setFilters: function (f) {
-      if ("strategy" in f) { state.strategies = f.strategy ? [f.strategy] : []; state.strategyText = ""; $("f-strategy").value = f.strategy || ""; }
+      if ("strategy" in f) { f.strategy = f.strategy ? short(f.strategy) : ""; state.strategies = f.strategy ? [f.strategy] : []; state.strategyText = ""; $("f-strategy").value = f.strategy || ""; }
       if ("fiscal_year" in f) { state.fy = f.fiscal_year; $("f-year").value = f.fiscal_year === null ? "" : String(f.fiscal_year); }
-      if ("agency" in f) { state.agencies = f.agency ? [f.agency] : []; state.agencyText = ""; $("f-agency").value = f.agency || ""; }
+      if ("agency" in f) { f.agency = f.agency ? short(f.agency) : ""; state.agencies = f.agency ? [f.agency] : []; state.agencyText = ""; $("f-agency").value = f.agency || ""; }
       if ("stage" in f) { state.stage = f.stage || ""; $("f-stage").value = state.stage; }
       state.errors = []; apply();
     }
@@ -516,6 +613,8 @@
     window.requestAnimationFrame(function () {
       window.lineageReadyMs = performance.now();
       document.body.setAttribute("data-ready", "1");
+      if (streamed < DATA.edges.length) window.setTimeout(streamEdges, 0);
+      else { window.lineageEdgesMs = window.lineageReadyMs; document.body.setAttribute("data-edges", "1"); }
     });
   });
   cy.forceRender();
