@@ -182,7 +182,7 @@ class Mapper:
 
     def _citation(self, out: MappedDocument, document: Document, doc: str, rec) -> None:
         program = self.program(out, rec.program, doc, rec.line)
-        strategy = self._name(out, "strategy", rec.strategy, doc, rec.line)
+        strategy = self._strategy(out, rec, doc)
         iri = self._fact(out, document, "citation", STIKG.Citation, (program, strategy), rec.line)
         t = out.triples
         t.update({
@@ -196,6 +196,14 @@ class Mapper:
             t.add((iri, STIKG.printedDecisionDate, date_literal(rec.decision_date)))
         if rec.decision_body:
             t.add((iri, STIKG.printedDecisionBody, Literal(rec.decision_body)))
+
+    def _strategy(self, out: MappedDocument, rec, doc: str) -> URIRef:
+        """The cited strategy; a series name printed with its decision date picks that edition."""
+        if self.registry is not None and rec.decision_date and self.registry.resolve("strategy", rec.strategy) is None:
+            entry = self.registry.resolve("strategy", f"{rec.strategy}（{rec.decision_date}）")
+            if entry is not None:
+                return vocab.entity("strategy", entry.id)
+        return self._name(out, "strategy", rec.strategy, doc, rec.line)
 
     _ROLE_SHORTCUT = {"funding_agency": STIKG.fundedBy, "implementer": STIKG.implementedBy,
                       "bureau": STIKG.managedBy}
