@@ -674,10 +674,11 @@ class Resolved:
 
 
 def _matches(entities: Iterable[Entity], name: str) -> list[str]:
-    """IRIs matching ``name``: IRI, id, label or alias exactly; else every label containing it."""
+    """IRIs matching ``name``: IRI, id (``wpi`` or ``program/wpi``), label or alias exactly; else
+    every label containing it."""
     name = name.strip()
     ents = list(entities)
-    exact = [e.iri for e in ents if name in (e.iri, e.slug)]
+    exact = [e.iri for e in ents if name in (e.iri, e.slug, f"{e.kind}/{e.slug}")]
     if exact:
         return exact
     key = name_key(name)
