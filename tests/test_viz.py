@@ -67,7 +67,7 @@ def test_page_is_self_contained_and_hostile_text_stays_data():
     skeleton = re.sub(r"<script[^>]*>.*?</script>", "", page, flags=re.S)
     assert "src=" not in skeleton and "<link" not in skeleton and "@import" not in skeleton
     assert "http://" not in skeleton and "https://" not in skeleton
-    assert len(inline_scripts(page)) == len(viz.VENDOR_SCRIPTS) + 1 and page.count('<script type="application/json"') == 1
+    assert len(inline_scripts(page)) == len(viz.VENDOR_SCRIPTS) + 1 and page.count('<script type="application/json" id="lineage-data">') == 1
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
     assert "default-src &#x27;none&#x27;" in csp and "unsafe-inline&#x27;; img" in csp  # only for styles
     for script in inline_scripts(page):
