@@ -2,7 +2,7 @@
 # Debian packages the test suite uses (real servers and independent tools). Idempotent: packages
 # already installed are skipped, so a second run costs nothing.
 set -euo pipefail
-packages=(virtuoso-opensource raptor2-utils libapache-jena-java)
+packages=(virtuoso-opensource raptor2-utils libapache-jena-java chromium graphviz)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
