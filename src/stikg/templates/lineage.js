@@ -114,7 +114,7 @@
   // ------------------------------------------------------------------------------ cytoscape
   var style = [
     { selector: "node", style: {
-      "width": "data(size)", "height": "data(size)", "background-color": "#9a9a9a", "label": large ? "" : "data(label)",
+      "width": "data(size)", "height": "data(size)", "background-color": "data(colour)", "label": large ? "" : "data(label)",
       "font-size": 11, "font-family": "system-ui, Noto Sans CJK JP, sans-serif", "color": "#1b1f24",
       "text-background-color": "#ffffff", "text-background-opacity": 0.75, "text-background-padding": 1,
       "text-valign": "center", "text-halign": "right", "text-margin-x": 4, "text-wrap": "ellipsis",
@@ -123,8 +123,8 @@
     { selector: "node[kind = 'organization']", style: { "shape": "round-rectangle" } },
     { selector: "node[kind = 'hub']", style: { "shape": "diamond" } },
     { selector: "edge", style: {
-      "width": "data(w)", "line-color": "#c3cad2", "curve-style": large ? "haystack" : "bezier",
-      "target-arrow-shape": large ? "none" : "triangle", "target-arrow-color": "#c3cad2", "arrow-scale": 0.6,
+      "width": "data(w)", "line-color": "data(colour)", "curve-style": large ? "haystack" : "bezier",
+      "target-arrow-shape": large ? "none" : "triangle", "target-arrow-color": "data(colour)", "arrow-scale": 0.6,
       "opacity": 0.75 } },
     { selector: "edge[kind = 'next_edition'], edge[kind = 'successor']", style: { "line-style": "dashed" } },
     { selector: "edge[kind = 'subprogram']", style: { "line-style": "dotted" } },
@@ -135,13 +135,6 @@
     { selector: "node.match", style: { "border-width": 4, "border-color": "#ffb000" } },
     { selector: "node:selected", style: { "border-width": 4, "border-color": "#111" } }
   ];
-  Object.keys(COLOURS).forEach(function (t) {
-    style.splice(4, 0, { selector: "node[type = '" + t + "']", style: { "background-color": COLOURS[t] } });
-  });
-  Object.keys(EDGE_COLOURS).forEach(function (k) {
-    style.splice(style.length - 5, 0, { selector: "edge[kind = '" + k + "']",
-      style: { "line-color": EDGE_COLOURS[k], "target-arrow-color": EDGE_COLOURS[k] } });
-  });
 
   // Sizes and widths are computed in plain JS and given to cytoscape as data (no per-element
   // updates at start-up). Large graphs get their nodes first and their edges in chunks, so the
@@ -167,7 +160,8 @@
     var same = byId[e.source] && byId[e.target] && byId[e.source].col === byId[e.target].col;
     var cls = same ? "samecol" : "";
     if (!edgeVisible(e)) cls += " hidden";
-    return { data: { id: e.id, source: e.source, target: e.target, kind: e.kind, program: e.program || "", w: edgeWidth(e) },
+    return { data: { id: e.id, source: e.source, target: e.target, kind: e.kind, program: e.program || "", w: edgeWidth(e),
+                     colour: EDGE_COLOURS[e.kind] || "#c3cad2" },
              classes: cls };
   }
   var VIS = null;  // id → true for the visible nodes; null = everything
@@ -182,7 +176,8 @@
     container: $("cy"),
     elements: {
       nodes: DATA.nodes.map(function (n) {
-        return { data: { id: n.id, label: n.label, kind: n.kind, type: n.type, size: SIZE[n.id] }, position: { x: n.x, y: n.y } };
+        return { data: { id: n.id, label: n.label, kind: n.kind, type: n.type, size: SIZE[n.id], colour: COLOURS[n.type] || "#9a9a9a" },
+                 position: { x: n.x, y: n.y } };
       }),
       edges: large ? [] : DATA.edges.map(edgeElement)
     },
