@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -49,11 +48,5 @@ def run(args: argparse.Namespace) -> int:
 
 
 def write_export(out: Path, data: str) -> None:
-    """Write ``data`` atomically, readable by others (as the umask allows); one-line errors."""
-    try:
-        atomic.write_text(out, data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(out, 0o666 & ~umask)
-    except OSError as exc:  # e.g. the output is a directory: the rename fails after the write
-        raise StikgError(f"cannot write: {exc.strerror or exc}", out) from None
+    """Write ``data`` atomically (a failure is one line and leaves no partial file)."""
+    atomic.write_text(out, data)
