@@ -144,4 +144,5 @@ def test_unread_decisions_and_dates_are_reported() -> None:
 「AI戦略2024」（令和6年13月閣議決定）に基づく。
 """)
     assert [c.strategy for c in r.citations] == ["AI戦略2024"]
-    assert reasons(r) == {1: ["decision text without a recognisable strategy name"], 2: ["unreadable decision date"]}
+    assert reasons(r) == {1: ["decision text without a recognisable strategy name"],
+                          2: ["unreadable decision date", "program not identified"]}

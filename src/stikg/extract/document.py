@@ -305,6 +305,8 @@ class Page:
     program: str | None = None
     is_summary: bool = False
     items: list[tuple[int, str, bool]] = field(default_factory=list)  # (line index, name, partial)
+    # how an untitled page got its program: summary, definition, summary-line, registry, continuation
+    named_by: str | None = None
 
 
 @dataclass
@@ -320,6 +322,8 @@ class Doc:
     stage: str | None = None  # the document's main stage (text, else from --kind)
     known_programs: set[str] = field(default_factory=set)  # name keys
     item_programs: dict[int, str] = field(default_factory=dict)  # summary item line → program name
+    # lines of pages without a program that name their own (a response line "→「X」において…")
+    line_programs: dict[int, str] = field(default_factory=dict)
 
     def page(self, index: int) -> Page:
         """The page holding line ``index`` (0-based)."""
@@ -339,7 +343,7 @@ class Doc:
                     if index - item_index <= 3:
                         return self.item_programs.get(item_index, name)
                     break
-        return page.program or ""
+        return page.program or self.line_programs.get(index, "")
 
     def prev_nonblank(self, index: int, within: int | None = None) -> int | None:
         """Index of the nearest non-blank line before ``index`` (optionally at most ``within`` back)."""

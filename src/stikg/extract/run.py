@@ -16,7 +16,7 @@ from stikg.extract.document import (
 )
 from stikg.extract.organizations import is_generic
 from stikg.extract.pages import segment
-from stikg.extract.records import ExtractionResult, UnresolvedRow
+from stikg.extract.records import ExtractionResult, ReportRow, UnresolvedRow
 from stikg.normalize import era_year
 
 # --kind (catalog vocabulary) → the stage of unlabelled figures when the text gives none
@@ -103,8 +103,22 @@ def extract_document(
     result.report.extend(periods.report)
 
     result.unresolved = unresolved_names(result, registry)
+    result.report.extend(unattributed(result, doc))
     result.report.sort(key=lambda r: r.line)
     return result
+
+
+NO_PROGRAM = "program not identified"
+
+
+def unattributed(result: ExtractionResult, doc: Doc) -> list[ReportRow]:
+    """One report row per record whose program could not be identified (its page has no title and
+    no rule named it), so that no record loses its program silently."""
+    rows = []
+    for rec in (*result.amounts, *result.citations, *result.organizations, *result.flows, *result.periods):
+        if not (rec.program or "").strip():
+            rows.append(ReportRow(result.doc, rec.line, doc.lines[rec.line - 1].printed.strip(), NO_PROGRAM))
+    return rows
 
 
 def unresolved_names(result: ExtractionResult, registry: object | None) -> list[UnresolvedRow]:
