@@ -63,8 +63,7 @@ def embedded(fixture_data) -> EmbeddedBackend:
 
 @pytest.fixture(scope="module")
 def real_embedded(tmp_path_factory) -> EmbeddedBackend:
-    if not REAL_KG.is_file():
-        pytest.skip("kg/dataset.nq is not built yet")  # TODO(kg): runs as soon as `stikg build` has produced kg/
+    assert REAL_KG.is_file(), "kg/dataset.nq is committed: run `stikg build` and commit kg/"
     data = make_real_project(tmp_path_factory.mktemp("library-kg") / "project")
     return EmbeddedBackend(open_store(data.paths))
 
@@ -260,7 +259,7 @@ def test_core_answers_on_the_real_kg(name, params, check, real_embedded):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_query_runs_on_the_real_kg(name, real_embedded):
-    # TODO(kg): tighten with real-data expectations per query once the build is stable.
+    # Every library query must run on the real graph (the expectations on real answers are in CORE).
     result = run_query(QUERIES[name], real_embedded)
     assert isinstance(result, SelectResult | GraphResult | AskResult)
 
