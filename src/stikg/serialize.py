@@ -9,6 +9,7 @@ safe Turtle PN_LOCAL.
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -76,8 +77,18 @@ def _sort_key(triple: Triple) -> tuple[str, str, str]:
 
 
 def sorted_triples(triples: Iterable[Triple]) -> list[Triple]:
-    """Triples in a stable order: subject, then rdf:type first, then predicate and object."""
-    return sorted(triples, key=_sort_key)
+    """Triples in a stable order: subject, then rdf:type first, then predicate and object.
+
+    The cyclic garbage collector is paused during the sort: the millions of key tuples it creates
+    are not garbage, and scanning them repeatedly costs about a third of the time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return sorted(triples, key=_sort_key)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def nt_lines(triples: Iterable[Triple]) -> Iterator[str]:
@@ -231,12 +242,16 @@ def _node_objects(triples: Iterable[Triple], shortener: _Shortener) -> list[dict
 def jsonld(graphs: Mapping[URIRef, Iterable[Triple]]) -> str:
     """JSON-LD 1.1 with the published context inlined; one named-graph object per graph."""
     shortener = _Shortener()
-    graph_objects = [
-        {"@id": str(name), "@graph": _node_objects(graphs[name], shortener)}
-        for name in sorted(graphs, key=str)
-    ]
-    document = {"@context": jsonld_context()["@context"], "@graph": graph_objects}
-    return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+    # Built by hand around json.dumps of each node (the C encoder; indent= would use the slow
+    # pure-Python one): one node object per line keeps the file diffable.
+    parts = ['{"@context": ' + json.dumps(jsonld_context()["@context"], ensure_ascii=False) + ',\n "@graph": [']
+    graph_parts = []
+    for name in sorted(graphs, key=str):
+        nodes = ",\n   ".join(json.dumps(n, ensure_ascii=False) for n in _node_objects(graphs[name], shortener))
+        graph_parts.append('\n  {"@id": ' + json.dumps(str(name)) + ', "@graph": [\n   ' + nodes + "\n  ]}")
+    parts.append(",".join(graph_parts))
+    parts.append("\n ]}\n")
+    return "".join(parts)
 
 
 def serialize(fmt: str, graphs: Mapping[URIRef, Iterable[Triple]]) -> str:
