@@ -5,7 +5,7 @@ The server runs on 127.0.0.1 only (a ``--url`` elsewhere is refused). Each clien
 generator from the routes the server has:
 
 * library queries (``/library/NAME`` with default parameters, those answering within
-  ``--fast-ms`` once warm) and ``/sparql`` (GET and POST, a few small queries),
+  ``--fast-ms`` the first time) and ``/sparql`` (GET and POST, a few small queries),
 * entity pages (``/program/ID.html`` …) and the source viewer (``/source/DOC``), when
   ``stikg.linkeddata`` is installed,
 * the lineage view (``/lineage``, ``/lineage/data.json``), when ``stikg.lineage_web`` is.
@@ -161,7 +161,6 @@ def discover(host: str, port: int, fast_ms: float, timeout: float) -> dict[str, 
             conn.close()
 
     def works(target: Target) -> bool:
-        request(host, port, target, timeout)  # warm
         started = time.monotonic()
         status, _ = request(host, port, target, timeout)
         return status == 200 and (time.monotonic() - started) * 1000 <= fast_ms
