@@ -59,3 +59,15 @@ def test_disjoint_classes_are_inconsistent(root, engine):
     asserted = {(thing, RDF.type, STIKG.Program), (thing, RDF.type, STIKG.Organization)}
     with pytest.raises(InconsistentGraph):
         reason(asserted, ontology, engine)
+
+
+def test_fast_engine_refuses_graphs_needing_same_as(root):
+    from stikg.errors import StikgError
+
+    ontology = Graph().parse(root / "ontology" / "stikg.ttl")
+    functional = sorted(set(ontology.subjects(RDF.type, vocab.OWL.FunctionalProperty)), key=str)
+    prop = next(p for p in functional if (p, RDF.type, vocab.OWL.ObjectProperty) in ontology)
+    s = _entity("allocation", "a")
+    asserted = {(s, prop, _entity("program", "x")), (s, prop, _entity("program", "y"))}
+    with pytest.raises(StikgError, match="functional property"):
+        fast_closure(asserted, ontology)

@@ -97,6 +97,8 @@ class Schema:
         self.symmetric: set = set(closed.subjects(RDF.type, OWL.SymmetricProperty))
         self.transitive: set = set(closed.subjects(RDF.type, OWL.TransitiveProperty))
         self.irreflexive: set = set(closed.subjects(RDF.type, OWL.IrreflexiveProperty))
+        self.functional: set = set(closed.subjects(RDF.type, OWL.FunctionalProperty))
+        self.inverse_functional: set = set(closed.subjects(RDF.type, OWL.InverseFunctionalProperty))
         self.chains: list[tuple[URIRef, URIRef, URIRef]] = []
         self.disjoint: set[frozenset] = set()
         for c, d in closed.subject_objects(RDFS.subClassOf):
@@ -208,8 +210,25 @@ def fast_closure(asserted: Iterable[Triple], ontology: Graph, schema: Schema | N
                 for x in list(by_po.get((first, s), ())):
                     add((x, result, o))
     _check_consistency(known, schema)
+    _check_no_same_as(by_sp, by_po, schema)
     base = base_iri()
     return {t for t in known if t not in asserted_set and _keep(t, base)}
+
+
+def _check_no_same_as(by_sp: dict, by_po: dict, schema: Schema) -> None:
+    """The fast engine does not implement owl:sameAs reasoning (prp-fp, prp-ifp, eq-*).
+
+    On our data those rules never fire; if they would (a functional property with two values, an
+    inverse-functional one shared by two subjects), refuse rather than silently differ from owlrl.
+    """
+    for (s, p), values in by_sp.items():
+        if p in schema.functional and len(values) > 1:
+            raise StikgError(f"fast reasoner: {s} has {len(values)} values for functional property {p} "
+                             "(owl:sameAs or inconsistency); build with --reasoner owlrl")
+    for (p, o), subjects in by_po.items():
+        if p in schema.inverse_functional and len(subjects) > 1 and not isinstance(o, Literal):
+            raise StikgError(f"fast reasoner: {len(subjects)} subjects share {o} on inverse-functional "
+                             f"property {p} (owl:sameAs); build with --reasoner owlrl")
 
 
 def _check_consistency(triples: set[Triple], schema: Schema) -> None:
