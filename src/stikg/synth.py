@@ -554,7 +554,7 @@ def yen_text(millions: int, style: str, rng: random.Random, full_width: bool) ->
     elif m >= 100:
         text = f"{m // 100:,}億円" if m % 100 == 0 else f"{m / 100:.1f}億円"
     else:
-        choices = [f"{m:,}百万円", f"{m * 100:,}万円"]
+        choices = [f"{m:,}百万円", f"{m * 100:,}万円", f"{m * 1000:,}千円"]
         if m % 10 == 0:
             choices += [f"{m // 10}千万円", f"{m / 100:.1f}億円"]
         text = rng.choice(choices)
@@ -601,7 +601,8 @@ class DocWriter:
         self.lines.extend([""] * n)
 
     def money(self, millions: int) -> str:
-        return yen_text(millions, self.style, self.rng, self.full_width)
+        # some documents print every figure in full-width digits; the others now and then
+        return yen_text(millions, self.style, self.rng, self.full_width or self.rng.random() < 0.03)
 
     def amount(self, line: int, program: str, fy: int, stage: str, millions: int, text: str, partial: bool,
                note: str) -> None:
