@@ -10,7 +10,8 @@ generator from the routes the server has:
   ``stikg.linkeddata`` is installed,
 * the lineage view (``/lineage``, ``/lineage/data.json``), when ``stikg.lineage_web`` is.
 
-Every distinct URL is fetched once before the measurement (warm caches). An error is an
+Every distinct URL is fetched once before the measurement (warm caches), by as many threads as
+there are clients. An error is an
 exception or any status other than 200. The server's resident memory (``VmRSS`` of
 ``/proc/PID/status``, and of its worker processes) is sampled every 0.2 s together with the
 number of requests done; the growth is the difference of the median RSS over the last thousand
@@ -220,8 +221,13 @@ def run(url: str, pid: int, clients: int = 50, per_client: int = 2000, seed: int
         raise SystemExit(f"refusing to load-test {host}: only a local server (127.0.0.1) may be targeted")
     mix = discover(host, port, fast_ms, timeout)
     plans = plan(mix, clients, per_client, seed)
-    for target in {t for kind in mix.values() for t in kind}:  # warm every URL once
-        request(host, port, target, timeout)
+    warm = sorted({t for kind in mix.values() for t in kind}, key=lambda t: (t.kind, t.path))
+    warmers = [threading.Thread(target=lambda share: [request(host, port, t, timeout) for t in share],
+                                args=(warm[i::clients],), daemon=True) for i in range(clients)]
+    for w in warmers:  # every URL once, from as many threads as the load uses
+        w.start()
+    for w in warmers:
+        w.join(timeout * len(warm) + 60)
     report = Report(url, clients, per_client, mix={k: len(v) for k, v in mix.items()}, max_growth_mb=max_growth_mb)
     total = clients * per_client
     lock = threading.Lock()

@@ -22,6 +22,7 @@ import json
 import os
 import pickle
 import random
+import re
 import shutil
 import signal
 import socket
@@ -62,10 +63,16 @@ def stikg(root: Path, *args: str, timeout: float = 300) -> subprocess.CompletedP
                           capture_output=True, text=True, timeout=timeout)
 
 
-def kill_after(cmd: list[str], root: Path, delay: float, timeout: float = 300) -> int | None:
-    """Start ``cmd``, SIGKILL its process group after ``delay`` s; its exit status if it ended first."""
-    proc = subprocess.Popen(cmd, cwd=root, env=env_for(root), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+def kill_after(cmd: list[str], root: Path, delay: float, timeout: float = 300, log: Path | None = None) -> int | None:
+    """Start ``cmd``, SIGKILL its process group after ``delay`` s; its exit status if it ended first.
+    Its stderr goes to ``log`` when given."""
+    err = log.open("wb") if log else subprocess.DEVNULL
+    try:
+        proc = subprocess.Popen(cmd, cwd=root, env=env_for(root), stdout=subprocess.DEVNULL,
+                                stderr=err, start_new_session=True)
+    finally:
+        if log:
+            err.close()
     try:
         proc.wait(delay)
         return proc.returncode
@@ -77,6 +84,21 @@ def kill_after(cmd: list[str], root: Path, delay: float, timeout: float = 300) -
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(30)
+
+
+PHASES = ("load", "extract+map", "registry+catalog", "reason", "validate", "write")
+
+
+def phase_reached(log: Path, status: int | None) -> str:
+    """The build step a kill interrupted, from the build's progress lines (``[  1.2s] reason: …``
+    is printed when the step ends)."""
+    if status == 0:
+        return "completed"
+    done = [m.group(1) for m in re.finditer(r"^\[\s*[\d.]+s\] ([a-z+]+)", log.read_text(errors="replace"), re.M)]
+    if not done:
+        return "start-up"
+    index = PHASES.index(done[-1]) + 1 if done[-1] in PHASES else len(PHASES)
+    return PHASES[index] if index < len(PHASES) else "after write"
 
 
 def sha256(path: Path) -> str:
@@ -173,19 +195,20 @@ def test_kill_build_at_random_points_never_loses_kg(kg_built, tmp_path):
     assert state.doc == hashes[1]
     seen[state.doc] = state
     outcomes: list[dict[str, object]] = []
-    cmd = [sys.executable, "-m", "stikg.cli", "build", "--reasoner", "fast", "--quiet"]
+    cmd = [sys.executable, "-m", "stikg.cli", "build", "--reasoner", "fast"]
     for point in range(KILL_POINTS):
         target = point % 2
         set_variant(root, target)
         fraction = rng.uniform(0.0, 1.1)
-        status = kill_after(cmd, root, fraction * estimate)
+        log = tmp_path / f"build-{point}.log"
+        status = kill_after(cmd, root, fraction * estimate, log=log)
         after = KgState(root / "kg")  # raises when kg/ is not complete
         assert after == state or after.doc == hashes[target], (point, fraction, state, after)
         if after.doc in seen:
             assert after == seen[after.doc], f"two different complete builds of the same inputs: {after}"
         seen[after.doc] = after
         outcomes.append({"point": point, "fraction": round(fraction, 3), "exited": status,
-                         "kg": "new" if after != state else "previous"})
+                         "phase": phase_reached(log, status), "kg": "new" if after != state else "previous"})
         state = after
     final_target = (KILL_POINTS + 1) % 2
     set_variant(root, final_target)
@@ -201,7 +224,8 @@ def test_kill_build_at_random_points_never_loses_kg(kg_built, tmp_path):
     check_extracted(root)
     record("kill_build_random", kill_points=KILL_POINTS, seed=SEED, estimate_s=round(estimate, 2),
            final_build_s=round(final_seconds, 2), outcomes=outcomes,
-           survived=len(outcomes), new=sum(1 for o in outcomes if o["kg"] == "new"))
+           survived=len(outcomes), new=sum(1 for o in outcomes if o["kg"] == "new"),
+           phases=dict(Counter(str(o["phase"]) for o in outcomes)))
 
 
 def check_extracted(root: Path) -> None:

@@ -80,8 +80,9 @@ def cli(monkeypatch, capsys):
 
 def one_clear_error(done: subprocess.CompletedProcess) -> str:
     """The CLI failed with exit status 2 and one ``stikg …: error:`` line, no traceback."""
-    assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
-    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    tail = " | ".join(line.strip() for line in done.stderr.strip().splitlines()[-3:])
+    assert done.returncode == 2 and "Traceback" not in done.stderr, \
+        f"exit {done.returncode}{', a traceback' if 'Traceback' in done.stderr else ''}: {tail}"
     assert "error:" in done.stderr
     assert "\x1b" not in done.stderr, "raw terminal escape echoed to stderr"
     return done.stderr
