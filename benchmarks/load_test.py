@@ -10,8 +10,8 @@ generator from the routes the server has:
   ``stikg.linkeddata`` is installed,
 * the lineage view (``/lineage``, ``/lineage/data.json``), when ``stikg.lineage_web`` is.
 
-Every distinct URL is fetched once before the measurement (warm caches), by as many threads as
-there are clients. An error is an
+Every distinct URL is fetched twice before the measurement, concurrently (warm caches and
+per-thread allocator arenas). An error is an
 exception or any status other than 200. The server's resident memory (``VmRSS`` of
 ``/proc/PID/status``, and of its worker processes) is sampled every 0.2 s together with the
 number of requests done; the growth is the difference of the median RSS over the last thousand
@@ -58,6 +58,7 @@ ENTITY_QUERY = (
     "SELECT ?s WHERE {{ ?s a <https://w3id.org/stikg/ontology#{cls}> "
     "FILTER(STRSTARTS(STR(?s), \"{base}\")) }} ORDER BY ?s LIMIT {limit}"
 )
+WARM_ROUNDS = 2
 WEIGHTS = {"library": 35, "sparql": 25, "entity": 25, "source": 5, "lineage": 10}
 
 
@@ -221,10 +222,11 @@ def run(url: str, pid: int, clients: int = 50, per_client: int = 2000, seed: int
         raise SystemExit(f"refusing to load-test {host}: only a local server (127.0.0.1) may be targeted")
     mix = discover(host, port, fast_ms, timeout)
     plans = plan(mix, clients, per_client, seed)
-    warm = sorted({t for kind in mix.values() for t in kind}, key=lambda t: (t.kind, t.path))
+    warm = sorted({t for kind in mix.values() for t in kind}, key=lambda t: (t.kind, t.path)) * WARM_ROUNDS
+    width = max(clients, 16)  # at least as many as the server's request threads (default 16)
     warmers = [threading.Thread(target=lambda share: [request(host, port, t, timeout) for t in share],
-                                args=(warm[i::clients],), daemon=True) for i in range(clients)]
-    for w in warmers:  # every URL once, from as many threads as the load uses
+                                args=(warm[i::width],), daemon=True) for i in range(width)]
+    for w in warmers:  # every URL twice, concurrently: caches and per-thread allocator arenas warm
         w.start()
     for w in warmers:
         w.join(timeout * len(warm) + 60)

@@ -72,6 +72,7 @@ TRIED = {
     "test_path_traversal_and_listings_answer_404":
         "`..`, `%2e%2e`, encoded and doubled slashes, backslashes, NUL, absolute paths, absolute-form targets, "
         "directory listings on /static, /source, /dumps, /graph, entity paths and /lineage",
+    "test_no_header_injection_or_open_redirect": "CR/LF in entity, source, lineage, ontology and /sparql paths; `//host` paths",
     "test_static_scripts_never_write_html_from_data": "innerHTML/outerHTML/insertAdjacentHTML/document.write/eval in the page scripts",
     "test_concurrent_clients_zero_errors_and_stable_memory": "concurrent clients over the whole request mix; RSS sampled from /proc",
     "test_load_test_refuses_a_remote_target": "benchmarks/load_test.py pointed at a non-loopback host",

@@ -296,7 +296,7 @@ def test_pathological_query_is_stopped_while_others_answer(hardened, query):
     status, seconds = result[0]
     assert status == 503 and seconds < TIMEOUT + 1.5, (status, seconds)
     assert light and all(s == 200 for s, _ in light), light
-    assert max(t for _, t in light) < 1.5, light
+    assert max(t for _, t in light) < TIMEOUT, light  # never queued behind the pathological query
     # the killed worker is replaced: both workers answer again
     time.sleep(1.0)
     deadline = time.monotonic() + 30
@@ -736,3 +736,18 @@ def test_static_scripts_never_write_html_from_data():
                     re.search(r"insertAdjacentHTML|document\.write|\beval\(|new Function\(", line):
                 bad.append(f"{path.name}:{number}: {line.strip()}")
     assert scripts and not bad, bad
+
+
+def test_no_header_injection_or_open_redirect(hostile):
+    """Paths with CR/LF or a second host never add headers or redirect off the site."""
+    targets = ["/program/a%0d%0aX-Injected:%20yes", "/program/a%0aX-Injected:%20yes.html",
+               "/source/a%0d%0aX-Injected:%20yes", "/lineage?strategy=a%0d%0aX-Injected:%20yes",
+               "//evil.example/", "/program//evil.example", "/program/%2f%2fevil.example",
+               "/ontology%0d%0aX-Injected:%20yes", "/sparql?query=%0d%0aX-Injected:%20yes"]
+    wrong = {}
+    for target in targets:
+        answer = fetch(hostile, target, headers={"Accept": "text/html"})
+        location = answer.headers.get("location", "")
+        if "x-injected" in answer.headers or location.startswith(("//", "http:", "https:", "\\")):
+            wrong[target] = (answer.status, location)
+    assert not wrong, wrong
