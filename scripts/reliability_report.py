@@ -110,6 +110,38 @@ TRIED = {
     "test_normalisers_raise_only_value_error": "arbitrary text into the three normalisers (test_extract_fuzz.py)",
 }
 
+# What to change when a check fails (shown next to failing checks only).
+FIXES = {
+    "test_idle_connections_do_not_starve_the_server":
+        "src/stikg/server.py `RequestHandler`: set a read timeout (`timeout = 10`); http.server then drops idle "
+        "and half-sent connections (`handle_one_request` catches TimeoutError) instead of holding a request thread forever",
+    "test_security_headers_on_every_html_route":
+        "src/stikg/server.py `RequestHandler._send`: add `Content-Security-Policy: default-src 'self'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'` to text/html responses that set none (the query page); "
+        "src/stikg/lineage_web.py `page`: send the page's hash-based policy (now only in <meta>) as a header too",
+    "test_kill_at_each_step_of_the_swap":
+        "src/stikg/atomic.py `replace_directory`: swap staging and target in one step with renameat2(RENAME_EXCHANGE) "
+        "(Linux; ctypes), then delete the staging name (which now holds the old tree); keep the two renames as the "
+        "fallback. Today a crash between `os.replace(target, backup)` and `os.replace(staging, target)` leaves no kg/ "
+        "until the next build, and `stikg query`/`serve`/`push` fail meanwhile",
+    "test_kill_between_cache_and_extracted_csvs":
+        "src/stikg/build.py `extract_and_map`: write the CSVs before `cache.put` (a crash in between leaves a cache hit "
+        "whose CSVs were never written, and the `is_dir()` test then skips them for good)",
+    "test_damaged_store_is_detected_and_rebuilt":
+        "src/stikg/store.py `_open_read_only`: the probe's answer is ignored, so an empty store (truncated RocksDB "
+        "MANIFEST) is accepted and answers nothing; record the quad count in the stamp at build time and require "
+        "`len(store)` to equal it",
+    "test_catalog_python_tags_are_refused_with_file_and_line":
+        "src/stikg/corpus.py `load_catalog`: catch yaml.YAMLError around `_construct(node)` and raise "
+        "CorpusError(problem, path, problem_mark.line + 1) (nothing is executed today, but the CLI shows a traceback)",
+    "test_yaml_alias_bomb_is_refused_quickly":
+        "src/stikg/corpus.py and src/stikg/registry.py: refuse YAML aliases (an AliasEvent from yaml.parse, or a node "
+        "reached twice after compose) with file and line, or check that text fields are scalar nodes before constructing",
+    "test_long_numbers_are_exact_or_refused":
+        "src/stikg/normalize.py `parse_amount`: Decimal arithmetic runs in the default 28-digit context and rounds "
+        "silently; compute in a local context with enough precision and the Inexact trap (or with Fraction)",
+}
+
 
 def git(*args: str) -> str:
     done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
@@ -283,7 +315,9 @@ def render(mode: str, env: dict[str, str], cases: list[dict[str, str]], rec: dic
     ]
     if failed:
         out += ["## Failing checks (bugs found, not yet fixed)", ""]
-        out += [f"- `{c['file']}::{c['name']}` — {md(c['message'])}" for c in failed]
+        for c in failed:
+            fix = FIXES.get(c["name"].split("[")[0])
+            out.append(f"- `{c['file']}::{c['name']}` — {md(c['message'])}" + (f"  \n  Proposed fix: {fix}" if fix else ""))
         out += [""]
     if load:
         rss = load["rss_mb"]
@@ -345,21 +379,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="the default test-suite sizes (a few minutes)")
     parser.add_argument("--skip-load", action="store_true", help="do not run benchmarks/load_test.py")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "RELIABILITY.md")
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="keep the raw outputs (junit, records, logs) in DIR")
+    parser.add_argument("--render-only", type=Path, metavar="DIR", help="write the document from a --keep DIR, run nothing")
     args = parser.parse_args(argv)
     env = QUICK if args.quick else FULL
     with tempfile.TemporaryDirectory(prefix="stikg-reliability-") as tmp:
-        results, junit, load_json = Path(tmp) / "results.jsonl", Path(tmp) / "junit.xml", Path(tmp) / "load.json"
-        print("running the tests …", file=sys.stderr, flush=True)
-        status, output, seconds = run_pytest(env, results, junit)
-        if not junit.is_file():
-            print(output[-5000:], file=sys.stderr)
-            return 2
-        load, load_status, load_tail = None, 0, ""
-        if not args.skip_load:
-            print("running the load test …", file=sys.stderr, flush=True)
-            load_status, load, load_tail = run_load(args.quick, load_json)
-        text = render("quick" if args.quick else "full", env, testcases(junit), records(results),
-                      hypothesis_counts(output), load, load_status, load_tail, seconds)
+        raw = args.render_only or args.keep or Path(tmp)
+        raw.mkdir(parents=True, exist_ok=True)
+        results, junit, load_json = raw / "results.jsonl", raw / "junit.xml", raw / "load.json"
+        meta_path = raw / "meta.json"
+        if args.render_only:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            output = (raw / "pytest.log").read_text(encoding="utf-8")
+        else:
+            print("running the tests …", file=sys.stderr, flush=True)
+            status, output, seconds = run_pytest(env, results, junit)
+            (raw / "pytest.log").write_text(output, encoding="utf-8")
+            if not junit.is_file():
+                print(output[-5000:], file=sys.stderr)
+                return 2
+            load_status, load_tail = 0, ""
+            if not args.skip_load:
+                print("running the load test …", file=sys.stderr, flush=True)
+                load_status, _, load_tail = run_load(args.quick, load_json)
+            meta = {"mode": "quick" if args.quick else "full", "env": env, "status": status, "seconds": seconds,
+                    "load_status": load_status, "load_tail": load_tail}
+            meta_path.write_text(json.dumps(meta), encoding="utf-8")
+        load = json.loads(load_json.read_text(encoding="utf-8")) if load_json.is_file() else None
+        text = render(meta["mode"], meta["env"], testcases(junit), records(results), hypothesis_counts(output),
+                      load, meta["load_status"], meta["load_tail"], meta["seconds"])
+    status, load_status = meta["status"], meta["load_status"]
     write_text(args.out, text + "\n")
     print(f"wrote {args.out} (tests exit {status}, load test exit {load_status})", file=sys.stderr)
     return 0 if status == 0 and load_status == 0 else 1
