@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from stikg import yamlsafe
 from stikg.errors import CorpusError
 
 KINDS = ("budget_request", "draft_budget", "objectives_change", "policy_briefing")
@@ -64,12 +65,7 @@ def load_catalog(path: Path) -> list[CatalogEntry]:
         raise CorpusError("catalog not found", path) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CorpusError(f"cannot read catalog: {exc}", path) from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise CorpusError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path,
-                          mark.line + 1 if mark else None) from None
+    root = yamlsafe.compose(text, path, CorpusError)
     docs_node = _mapping_value(root, "documents")
     if docs_node is None or not isinstance(docs_node, yaml.SequenceNode):
         raise CorpusError("expected a top-level 'documents:' list", path, 1)
@@ -79,7 +75,7 @@ def load_catalog(path: Path) -> list[CatalogEntry]:
         line = node.start_mark.line + 1
         if not isinstance(node, yaml.MappingNode):
             raise CorpusError("each document must be a mapping of keys", path, line)
-        data = _construct(node)
+        data = _construct(node, path)
         unknown = sorted(set(data) - set(REQUIRED) - set(OPTIONAL))
         if unknown:
             raise CorpusError(f"unknown key(s) {', '.join(unknown)}", path, line)
@@ -172,9 +168,12 @@ def _mapping_value(node: yaml.Node | None, key: str) -> yaml.Node | None:
     return None
 
 
-def _construct(node: yaml.Node) -> dict:
+def _construct(node: yaml.Node, path: Path) -> dict:
     loader = yaml.SafeLoader("")
     try:
         return loader.construct_mapping(node, deep=True)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or node.start_mark
+        raise CorpusError(f"invalid value: {getattr(exc, 'problem', exc)}", path, mark.line + 1) from None
     finally:
         loader.dispose()

@@ -27,6 +27,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from stikg import yamlsafe
 from stikg.errors import RegistryError
 from stikg.text import name_key, nfkc
 
@@ -367,15 +368,7 @@ def _read_file(kind: str, path: Path) -> list[_Raw]:
         raise RegistryError(f"not valid UTF-8 ({exc.reason})", file) from None
     except OSError as exc:
         raise RegistryError(f"cannot read: {exc.strerror or exc}", file) from None
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        root = yaml.compose(text, Loader=loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        reason = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise RegistryError(f"invalid YAML: {reason}", file, mark.line + 1 if mark else None) from None
-    except yaml.YAMLError as exc:
-        raise RegistryError(f"invalid YAML: {exc}", file) from None
+    root = yamlsafe.compose(text, file, RegistryError)
     if root is None:
         return []
     if not isinstance(root, SequenceNode):
