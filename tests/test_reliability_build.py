@@ -279,6 +279,23 @@ def write_json(path, data):
     if point == "manifest" and Path(path).name == "manifest.json":
         die()
 
+from stikg import atomic
+real_exchange = atomic._exchange
+
+def exchange(a, c):
+    swapped = real_exchange(a, c)
+    if point == "between_renames" and swapped:
+        die()  # after the atomic exchange, before the old version (now in staging) is removed
+    return swapped
+
+real_fsync_dir = atomic._fsync_dir
+
+def fsync_dir(path):
+    real_fsync_dir(path)
+    if point == "after_swap":
+        die()  # the new kg/ is in place (by exchange or rename), nothing cleaned up yet
+
+atomic._exchange, atomic._fsync_dir = exchange, fsync_dir
 os.replace, b.write_dataset, b.write_json = replace, write_dataset, write_json
 graphs, report, stats = pickle.loads(blob.read_bytes())
 b.write_kg(paths, graphs, report, stats, load_corpus(paths.sources, paths.catalog))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import tempfile
@@ -19,6 +20,7 @@ def _default_file_mode() -> int:
 
 
 _FILE_MODE = _default_file_mode()
+_DIR_MODE = _FILE_MODE | ((_FILE_MODE & 0o444) >> 2)  # r → x, like mkdir under the umask
 
 
 def write_bytes(path: Path, data: bytes) -> None:
@@ -53,9 +55,11 @@ def write_text(path: Path, text: str) -> None:
 def replace_directory(target: Path) -> Iterator[Path]:
     """Yield a fresh staging directory; on success it atomically replaces ``target``.
 
-    The swap is two renames (old → backup, staging → target) and the backup is removed after.
-    If anything fails before the swap, ``target`` is untouched and the staging dir is deleted.
-    A crash between the two renames is repaired by :func:`recover_directory` on the next run.
+    On Linux the swap is one ``renameat2(RENAME_EXCHANGE)`` call: at every instant ``target`` is
+    either the old complete directory or the new one, even across ``kill -9``. Where that call
+    is missing the swap falls back to two renames (old → backup, staging → target), and a crash
+    between them is repaired by :func:`recover_directory` on the next run. If anything fails
+    before the swap, ``target`` is untouched and the staging directory is deleted.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -65,13 +69,42 @@ def replace_directory(target: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    os.chmod(staging, _DIR_MODE)  # mkdtemp makes 0700
     backup = target.parent / f".{target.name}.old"
     shutil.rmtree(backup, ignore_errors=True)
+    if target.exists() and _exchange(staging, target):
+        _fsync_dir(target.parent)
+        shutil.rmtree(staging, ignore_errors=True)  # now holds the previous version
+        return
     if target.exists():
         os.replace(target, backup)
     os.replace(staging, target)
     _fsync_dir(target.parent)
     shutil.rmtree(backup, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with Linux ``renameat2(RENAME_EXCHANGE)``; False if unsupported."""
+    libc = _libc()
+    if libc is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return result == 0
+
+
+@functools.lru_cache(maxsize=1)
+def _libc():
+    try:
+        import ctypes
+        import ctypes.util
+
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+        libc.renameat2.restype = ctypes.c_int
+        return libc
+    except (OSError, AttributeError):
+        return None
 
 
 def recover_directory(target: Path) -> None:

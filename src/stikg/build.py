@@ -140,12 +140,16 @@ def extract_and_map(documents: list[Document], registry, paths: Paths, mapper: M
                                       kind=doc.entry.kind, registry=registry)
             m = mapper.map_document(doc, result)
             redone += 1
+            # CSVs first, cache entry last: a crash in between leaves no cache entry, so the next
+            # build redoes this document and rewrites its CSVs.
+            if write:
+                result.write_csv(paths.extracted / doc.entry.stem)
             if use_cache:
                 cache.put(doc, (result, m))
         else:
             result, m = cached
-        if write and (cached is None or not (paths.extracted / doc.entry.stem).is_dir()):
-            result.write_csv(paths.extracted / doc.entry.stem)
+            if write and not (paths.extracted / doc.entry.stem).is_dir():
+                result.write_csv(paths.extracted / doc.entry.stem)
         extractions[doc.entry.id] = result
         mapped[doc.entry.id] = m
     return extractions, mapped, redone
