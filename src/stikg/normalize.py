@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, Inexact, InvalidOperation, localcontext
 
 # Full-width ASCII (U+FF01–FF5E) → ASCII and the ideographic space → space. One character in,
 # one character out, so offsets in folded text are offsets in the original.
@@ -170,6 +170,17 @@ def parse_amount(text: str) -> int:
     m = _AMOUNT.fullmatch(s)
     if not m or not any(m[g] for g in ("cho", "oku", "man", "rest")):
         raise ValueError(f"not a yen amount: {text!r}")
+    if sum(c.isdigit() for c in s) > _MAX_DIGITS:
+        raise ValueError(f"implausibly long figure (over {_MAX_DIGITS} digits): {text!r}")
+    # Exact arithmetic: any rounding would raise (decimal.Inexact) instead of changing the figure.
+    with localcontext(Context(prec=2 * _MAX_DIGITS + 20, traps=[Inexact, InvalidOperation])):
+        return _amount_yen(m, text)
+
+
+_MAX_DIGITS = 40
+
+
+def _amount_yen(m: re.Match, text: str) -> int:
     total = Decimal(0)
     parts = [("cho", 10**12), ("oku", 10**8)]
     for group, factor in parts:
