@@ -31,6 +31,7 @@ from stikg.atomic import recover_directory, replace_directory
 from stikg.config import Paths
 from stikg.errors import StikgError
 
+FILES_NAME = "stikg-store-files.json"
 STAMP_NAME = "stikg-store.json"
 STAMP_VERSION = 1
 LOCK_TIMEOUT_S = 600.0
@@ -128,6 +129,9 @@ def build_store(dataset: Path, store_dir: Path, stamp: Stamp) -> None:
                 raise StoreError(f"cannot load the dataset: {exc}", dataset) from None
             finally:
                 del store
+            (staging / FILES_NAME).write_text(
+                json.dumps(_store_files(staging), sort_keys=True) + "\n", encoding="utf-8"
+            )
             (staging / STAMP_NAME).write_text(
                 json.dumps(stamp.as_dict(), sort_keys=True) + "\n", encoding="utf-8"
             )
@@ -145,8 +149,25 @@ def _open_read_only(store_dir: Path) -> ox.Store | None:
         return None
 
 
+def _store_files(store_dir: Path) -> dict[str, int]:
+    """Size of every database file (RocksDB's SST/MANIFEST/CURRENT/…; not logs, locks or our files)."""
+    skip = {STAMP_NAME, FILES_NAME, "LOCK"}
+    return {p.name: p.stat().st_size for p in sorted(store_dir.iterdir())
+            if p.is_file() and p.name not in skip and not p.name.startswith("LOG")}
+
+
+def _files_intact(store_dir: Path) -> bool:
+    """The database files are those the build left, with the same sizes (a cheap stat check that
+    catches truncated or deleted files, which RocksDB may open without complaint)."""
+    try:
+        recorded = json.loads((store_dir / FILES_NAME).read_text(encoding="utf-8"))
+        return all((store_dir / name).stat().st_size == size for name, size in recorded.items())
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def _stamp_matches(store_dir: Path, stamp: Stamp) -> bool:
-    return read_stamp(store_dir) == stamp.as_dict()
+    return read_stamp(store_dir) == stamp.as_dict() and _files_intact(store_dir)
 
 
 def open_store(paths: Paths, *, dataset: Path | None = None) -> ox.Store:
