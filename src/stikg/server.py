@@ -622,11 +622,27 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 # -------------------------------------------------------------------------------- server
 
 
+DEFAULT_CSP = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
+_META_CSP = re.compile(rb'<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"', re.IGNORECASE)
+
+
+def page_csp(body: bytes) -> str:
+    """The Content-Security-Policy header for an HTML page: the policy the page declares in its
+    ``<meta http-equiv>`` (e.g. script hashes of the self-contained lineage view), else the default."""
+    match = _META_CSP.search(body[:8192])
+    if match:
+        return html.unescape(match.group(1).decode("utf-8", "replace"))
+    return DEFAULT_CSP
+
+
 class RequestHandler(BaseHTTPRequestHandler):
     """Adapts http.server to :class:`App`; adds CORS headers; enforces the body cap."""
 
     server: BoundedHTTPServer
     protocol_version = "HTTP/1.1"
+    # Seconds a socket read may wait: an idle or trickling connection releases its pool thread
+    # instead of starving the others (slowloris); ordinary requests arrive in milliseconds.
+    timeout = 10
 
     def _handle(self) -> None:
         app = self.server.app
@@ -668,7 +684,12 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.send_header("Access-Control-Allow-Headers", "Content-Type, Accept")
         self.send_header("Access-Control-Expose-Headers", "X-Stikg-Truncated")
         self.send_header("X-Content-Type-Options", "nosniff")
-        for key, value in response.headers.items():
+        headers = dict(response.headers)
+        if response.content_type.startswith("text/html") and not any(
+                k.lower() == "content-security-policy" for k in headers):
+            headers["Content-Security-Policy"] = page_csp(response.body)
+            headers.setdefault("Referrer-Policy", "no-referrer")
+        for key, value in headers.items():
             self.send_header(key, value)
         self.end_headers()
         if self.command != "HEAD":
