@@ -62,7 +62,8 @@ TRIED = {
     "test_result_size_is_capped_in_every_format": "SELECT */CONSTRUCT over everything in JSON, CSV, TSV, XML, N-Triples",
     "test_50_mb_body_is_refused_quickly_without_reading_it": "a 50 MB POST (Content-Length first, body streamed), a chunked POST",
     "test_many_slow_requests_do_not_spawn_unbounded_threads": "32 concurrent slow queries; threads and worker processes sampled from /proc",
-    "test_idle_connections_do_not_starve_the_server": "request-threads + 2 idle / half-sent connections (slowloris), then one normal request",
+    "test_idle_connections_do_not_starve_the_server":
+        "request-threads + 2 idle, half-sent and stalled-body connections (slowloris), then one normal request",
     "test_hostile_labels_render_as_text_on_every_page":
         "HTML/JS payloads in registry labels, aliases, a catalog title, document lines and a library query header; "
         "crawl of the query page, entity pages, source viewer, lineage view (payloads in its query string) and 404s",
@@ -81,8 +82,9 @@ TRIED = {
         "alternating between two variants; kg/ checked after each kill (hashes vs manifest.json, dataset.nq parses "
         "with the manifest's per-graph counts, byte-identical to other builds of the same inputs); then a full build",
     "test_kill_at_each_step_of_the_swap":
-        "SIGKILL injected after the staging dataset, after the manifest, between the two renames, after the swap; "
-        "kg/ and `stikg query` checked right after; then the next build",
+        "SIGKILL injected after the staging dataset, after the manifest, right at the swap (after the "
+        "RENAME_EXCHANGE, or between the two renames of the fallback), after the swap; kg/ and `stikg query` checked "
+        "right after; then the next build",
     "test_kill_between_cache_and_extracted_csvs": "SIGKILL after a changed document's cache entry is written, before its CSVs",
     "test_kill_push_leaves_each_graph_old_or_new":
         "`kill -9` of `stikg push` at seeded random moments against a real Oxigraph server, alternating old/new datasets "
