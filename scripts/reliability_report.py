@@ -112,6 +112,30 @@ TRIED = {
     "test_normalisers_raise_only_value_error": "arbitrary text into the three normalisers (test_extract_fuzz.py)",
 }
 
+# Bugs these checks found while they were written, and the commits that fixed them.
+FOUND = (
+    ("test_idle_connections_do_not_starve_the_server",
+     "idle or half-sent connections (more than the request threads) blocked `stikg serve` for good: no read timeout",
+     "9255f4a"),
+    ("test_security_headers_on_every_html_route",
+     "the query page had no Content-Security-Policy; the lineage view declared its policy in <meta> only", "9255f4a"),
+    ("test_kill_at_each_step_of_the_swap",
+     "a kill between the two renames of the kg/ swap left no kg/ (only .kg.old) until the next build; "
+     "`stikg query` failed with 'no built graph'", "2efc09d"),
+    ("test_kill_between_cache_and_extracted_csvs",
+     "a kill after a document's cache entry but before its CSVs left mappings/extracted/ stale for good", "2efc09d"),
+    ("test_damaged_store_is_detected_and_rebuilt",
+     "a truncated RocksDB MANIFEST opened as an empty store: `stikg query` answered nothing, without an error",
+     "65c857b"),
+    ("test_catalog_python_tags_are_refused_with_file_and_line",
+     "a `!!python/...` tag in catalog.yaml gave a traceback (nothing ran: the loader was safe)", "7a20293"),
+    ("test_yaml_alias_bomb_is_refused_quickly",
+     "a billion-laughs alias bomb in catalog.yaml or the registry hung `stikg build` and ate memory", "7a20293"),
+    ("test_long_numbers_are_exact_or_refused",
+     "amounts beyond 28 significant digits were rounded silently (`1.0000000000000000000000000001円` read as 1)",
+     "6302a98"),
+)
+
 # What to change when a check fails (shown next to failing checks only).
 FIXES = {
     "test_idle_connections_do_not_starve_the_server":
@@ -213,22 +237,55 @@ def records(path: Path) -> dict[str, list[dict]]:
 
 
 def md(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text for a Markdown table cell (no raw HTML, no cell breaks)."""
+    return str(text).replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
 
 
 def measured(name: str, rec: dict[str, list[dict]], fuzz: dict[str, int]) -> str:
-    """The measured result of one test function, from its records."""
+    """The measured result of one test function, from its records ("" when they lack it)."""
+    try:
+        return _measured(name, rec, fuzz)
+    except (KeyError, TypeError, ValueError):
+        return ""
+
+
+def _measured(name: str, rec: dict[str, list[dict]], fuzz: dict[str, int]) -> str:
     def last(key: str) -> dict:
         return rec.get(key, [{}])[-1]
 
     if name == "test_kill_build_at_random_points_never_loses_kg" and "kill_build_random" in rec:
         r = last("kill_build_random")
-        return (f"{r['survived']} kill points survived (seed {r['seed']}, build ≈ {r['estimate_s']} s; kg/ was the "
-                f"new build after {r['new']}, the previous one after {r['survived'] - r['new']}); kills by step: "
+        return (f"{r['survived']} kill points survived, each old → new inputs (seed {r['seed']}, build ≈ "
+                f"{r['estimate_s']} s); kg/ afterwards: the complete new build {r['new']} times, the complete previous "
+                f"build {r['survived'] - r['new']} times, never anything else; kills by step: "
                 + ", ".join(f"{k} {v}" for k, v in r.get("phases", {}).items()) + f"; final build {r['final_build_s']} s")
     if name == "test_kill_at_each_step_of_the_swap":
-        return "; ".join(f"{r['point']}: kg/ {r['kg_after_crash']}, `stikg query` exit {r['reader_exit']}"
+        return "; ".join(f"{r['point']}: kg/ {'complete' if r['kg_after_crash'] == 'ok' else r['kg_after_crash']}"
+                         + (f", `stikg query` exit {r['reader_exit']}" if r["reader_exit"] is not None else "")
                          for r in rec.get("kill_build_injected", []))
+    if name == "test_truncated_graph_store_put_leaves_the_graph_as_it_was" and "truncated_put" in rec:
+        r = last("truncated_put")
+        return f"the graph kept its {r['kept']} triples after bodies cut at {', '.join(map(str, r['cuts']))} %"
+    if name == "test_result_size_is_capped_in_every_format" and "result_cap" in rec:
+        return f"exactly {last('result_cap')['max_results']} rows/triples in every format, X-Stikg-Truncated: true"
+    if name == "test_param_injection_is_bound_as_a_term":
+        return "; ".join(f"{r['backend']}: refused as an unknown program, echoed verbatim, {r['triples']} triples unchanged"
+                         for r in rec.get("param_injection", []))
+    if name in ("test_catalog_python_tags_are_refused_with_file_and_line",
+                "test_registry_python_tags_are_refused_with_file_and_line"):
+        rows = [r for r in rec.get("yaml_tag", []) if (r["file"] == "catalog.yaml") == ("catalog" in name)]
+        return " · ".join(f"`{r['message']}`" for r in rows[:2]) + (f" (+{len(rows) - 2} more)" if len(rows) > 2 else "")
+    if name == "test_yaml_alias_bomb_is_refused_quickly":
+        return " · ".join(f"{r['seconds']} s: `{r['message']}`" for r in rec.get("alias_bomb", []))
+    if name == "test_bad_documents_are_refused_with_file_and_line":
+        rows = rec.get("bad_document", [])
+        return " · ".join(f"`{r['message']}`" for r in rows[:3]) + (f" (+{len(rows) - 3} more)" if len(rows) > 3 else "")
+    if name == "test_no_header_injection_or_open_redirect" and "header_injection" in rec:
+        r = last("header_injection")
+        return f"{r['tried']} targets, {r['wrong']} with an injected header or an off-site Location"
+    if name == "test_static_scripts_never_write_html_from_data" and "dom_sinks" in rec:
+        r = last("dom_sinks")
+        return f"{', '.join(r['scripts'])}: {r['found']} HTML sinks fed with data"
     if name == "test_kill_between_cache_and_extracted_csvs" and "kill_cache_then_csv" in rec:
         return "mappings/extracted stale after the next build" if last("kill_cache_then_csv")["stale"] else "CSVs rewritten"
     if name == "test_kill_push_leaves_each_graph_old_or_new" and "kill_push_random" in rec:
@@ -321,6 +378,12 @@ def render(mode: str, env: dict[str, str], cases: list[dict[str, str]], rec: dic
             fix = FIXES.get(c["name"].split("[")[0])
             out.append(f"- `{c['file']}::{c['name']}` — {md(c['message'])}" + (f"  \n  Proposed fix: {fix}" if fix else ""))
         out += [""]
+    outcome = {c["name"].split("[")[0]: c["outcome"] for c in cases if c["outcome"] == "failed"}
+    out += ["## Bugs these checks found while they were written", "", "| check | what was wrong | fixed in | now |",
+            "|---|---|---|---|"]
+    out += [f"| `{test}` | {md(what)} | {commit} | {'FAILING AGAIN' if test in outcome else 'passes'} |"
+            for test, what, commit in FOUND]
+    out += [""]
     if load:
         rss = load["rss_mb"]
         out += [

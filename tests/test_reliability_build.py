@@ -197,7 +197,7 @@ def test_kill_build_at_random_points_never_loses_kg(kg_built, tmp_path):
     outcomes: list[dict[str, object]] = []
     cmd = [sys.executable, "-m", "stikg.cli", "build", "--reasoner", "fast"]
     for point in range(KILL_POINTS):
-        target = point % 2
+        target = 0 if state.doc == hashes[1] else 1  # always the other inputs: old → new each time
         set_variant(root, target)
         fraction = rng.uniform(0.0, 1.1)
         log = tmp_path / f"build-{point}.log"
@@ -210,14 +210,14 @@ def test_kill_build_at_random_points_never_loses_kg(kg_built, tmp_path):
         outcomes.append({"point": point, "fraction": round(fraction, 3), "exited": status,
                          "phase": phase_reached(log, status), "kg": "new" if after != state else "previous"})
         state = after
-    final_target = (KILL_POINTS + 1) % 2
+    final_target = 0 if state.doc == hashes[1] else 1
     set_variant(root, final_target)
     started = time.monotonic()
     done = stikg(root, "build", "--reasoner", "fast", "--quiet")
     final_seconds = time.monotonic() - started
     assert done.returncode == 0, done.stderr[-2000:]
     final = KgState(root / "kg")
-    assert final.doc == hashes[final_target]
+    assert final.doc == hashes[final_target] and final != state
     if final.doc in seen:
         assert final == seen[final.doc]
     assert not list(root.glob(".kg.*")), "staging or backup directories left behind"
@@ -477,6 +477,7 @@ def test_truncated_graph_store_put_leaves_the_graph_as_it_was(tmp_path):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, (1).to_bytes(4, "little") + (0).to_bytes(4, "little"))
             time.sleep(0.3)
             assert _counts(server.query).get(graph) == 200, fraction
+    record("truncated_put", cuts=[5, 50, 95], kept=200)
 
 
 # --------------------------------------------------------------------------------- store

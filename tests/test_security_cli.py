@@ -78,6 +78,12 @@ def cli(monkeypatch, capsys):
     return run
 
 
+def _short(err: str) -> str:
+    """The CLI's error line without the temporary directory."""
+    line = err.strip().splitlines()[-1] if err.strip() else ""
+    return re.sub(r"/\S*/(project|pytest-[^/]+)/", "", line)[:240]
+
+
 def one_clear_error(done: subprocess.CompletedProcess) -> str:
     """The CLI failed with exit status 2 and one ``stikg …: error:`` line, no traceback."""
     tail = " | ".join(line.strip() for line in done.stderr.strip().splitlines()[-3:])
@@ -139,7 +145,7 @@ def test_param_injection_is_bound_as_a_term(cli, fixture_data, endpoint, where):
     done = cli(data.root, "query", "program_timeline", "--param", "program=<http://e/x> } ; DROP ALL ; #>", *extra)
     assert "IRI" in one_clear_error(done)
     assert triple_count(cli, data) == before
-    record("param_injection", backend=where, value=INJECTION, refused_or_bound=True)
+    record("param_injection", backend=where, value=INJECTION, triples=before)
 
 
 # a value bound through an endpoint is written into the query text (VALUES): it must come back as
@@ -211,6 +217,7 @@ def test_catalog_python_tags_are_refused_with_file_and_line(cli, project, tmp_pa
     m = re.search(r"catalog\.yaml:(\d+)", err)
     assert m and int(m.group(1)) in (line, _entry_line(catalog, line)), err
     assert not marker.exists(), "the YAML tag was executed"
+    record("yaml_tag", file="catalog.yaml", tag=tag.split()[0], message=_short(err))
 
 
 @pytest.mark.parametrize("name", ["strategies", "organizations", "programs", "hubs"])
@@ -221,6 +228,7 @@ def test_registry_python_tags_are_refused_with_file_and_line(cli, project, tmp_p
     err = one_clear_error(cli(project, "build", "--dry-run", "--quiet"))
     assert f"{name}.yaml:{line}" in err, err
     assert not marker.exists(), "the YAML tag was executed"
+    record("yaml_tag", file=f"{name}.yaml", tag=TAGS[0].split()[0], message=_short(err))
 
 
 BOMB_TIMEOUT = 10
@@ -255,6 +263,7 @@ def test_yaml_alias_bomb_is_refused_quickly(project, where):
     err = one_clear_error(done)
     assert path.name in err and time.monotonic() - started < BOMB_TIMEOUT, err
     assert re.search(rf"{re.escape(path.name)}:\d+", err), f"no line named (the alias is on line {line}): {err}"
+    record("alias_bomb", file=path.name, seconds=round(time.monotonic() - started, 2), message=_short(err))
 
 
 # --------------------------------------------------------------------------------- documents
@@ -288,6 +297,7 @@ def test_bad_documents_are_refused_with_file_and_line(cli, project, tmp_path, ra
         err = one_clear_error(cli(project, *args))
         assert f"{DOC}:7:" in err and reason in err, err
     assert not (tmp_path / "out").exists()
+    record("bad_document", message=_short(err))
 
 
 def test_utf16_document_is_refused_with_the_file(cli, project):

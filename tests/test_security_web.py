@@ -743,6 +743,7 @@ def test_static_scripts_never_write_html_from_data():
             if re.search(r"\.(innerHTML|outerHTML)\s*\+?=(?!\s*[\"'`]{2})", line) or \
                     re.search(r"insertAdjacentHTML|document\.write|\beval\(|new Function\(", line):
                 bad.append(f"{path.name}:{number}: {line.strip()}")
+    record("dom_sinks", scripts=[p.name for p in scripts], found=len(bad))
     assert scripts and not bad, bad
 
 
@@ -758,4 +759,5 @@ def test_no_header_injection_or_open_redirect(hostile):
         location = answer.headers.get("location", "")
         if "x-injected" in answer.headers or location.startswith(("//", "http:", "https:", "\\")):
             wrong[target] = (answer.status, location)
+    record("header_injection", tried=len(targets), wrong=len(wrong))
     assert not wrong, wrong
