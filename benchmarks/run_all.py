@@ -41,6 +41,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from stages import TreeSampler  # noqa: E402
 
 BUILD_TARGET_S = 120.0
 BUILD_TARGET_RSS_MB = 4096.0
@@ -59,6 +62,8 @@ def timed(cmd: list[str], timeout: float | None = None, cwd: Path | None = None,
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out_file, stderr=err, start_new_session=True)
     status, rusage, finished = 0, None, True
+    sampler = TreeSampler(proc.pid, interval=0.5)
+    sampler.__enter__()
     try:
         while True:
             pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
@@ -75,11 +80,13 @@ def timed(cmd: list[str], timeout: float | None = None, cwd: Path | None = None,
         out_file.seek(0)
         out = out_file.read()
     finally:
+        sampler.__exit__()
         out_file.close()
         if stderr_path:
             err.close()
     return {"wall_s": round(time.perf_counter() - started, 2), "peak_rss_mb": round(rusage.ru_maxrss / 1024, 1),
-            "finished": finished, "returncode": proc.returncode, "stdout": out.decode("utf-8", "replace")}
+            "peak_tree_mb": round(sampler.peak, 1), "finished": finished, "returncode": proc.returncode,
+            "stdout": out.decode("utf-8", "replace")}
 
 
 # ----------------------------------------------------------------------------------- corpora
@@ -194,6 +201,17 @@ def growth_rows(stage_rows: list[dict]) -> list[dict]:
     return out
 
 
+def _mem(row: dict) -> str:
+    """Peak RSS of the main process, and of the whole process tree (PSS sum) when workers added to it."""
+    rss, tree = row.get("peak_rss_mb"), row.get("peak_tree_mb")
+    if rss in ("", None):
+        return ""
+    text = f"{rss:.0f} MB"
+    if tree not in ("", None) and tree > rss * 1.05:
+        text += f" ({tree:.0f} MB with workers)"
+    return text
+
+
 def summary_md(meta: dict, stage_rows: list[dict], build_rows: list[dict], query_rows: list[dict],
                growth: list[dict]) -> str:
     """The tables of docs/SCALE.md, from this run."""
@@ -212,15 +230,14 @@ def summary_md(meta: dict, stage_rows: list[dict], build_rows: list[dict], query
             if r is None:
                 vals.append("")
             elif r["status"] != "ok":
-                vals.append(f"{r['status']} ({r['peak_rss_mb']:.0f} MB)")
+                vals.append(f"{r['status']} ({_mem(r)})")
             else:
-                vals.append(f"{r['wall_s']:.2f} s, {r['peak_rss_mb']:.0f} MB")
+                vals.append(f"{r['wall_s']:.2f} s, {_mem(r)}")
         out.append(f"| {stage} | " + " | ".join(vals) + " |")
-    out += ["", "| size | quads | pipeline | wall | peak RSS | status |", "|---|---|---|---|---|---|"]
+    out += ["", "| size | quads | pipeline | wall | peak memory | status |", "|---|---|---|---|---|---|"]
     for r in build_rows:
         wall = f"{r['wall_s']:.1f} s" if r["wall_s"] != "" else ""
-        rss = f"{r['peak_rss_mb']:.0f} MB" if r["peak_rss_mb"] != "" else ""
-        out.append(f"| {r['size']} | {r['quads']} | {r['pipeline']} | {wall} | {rss} | {r['status']} |")
+        out.append(f"| {r['size']} | {r['quads']:,} | {r['pipeline']} | {wall} | {_mem(r)} | {r['status']} |")
     if query_rows:
         backends = list(dict.fromkeys((r["size"], r["backend"]) for r in query_rows))
         out += ["", "| query | " + " | ".join(f"{s} {b}" for s, b in backends) + " |",
@@ -310,8 +327,9 @@ def main() -> int:
         status = "ok" if build["finished"] and build["returncode"] == 0 else (
             f"did not finish in {build_timeout:.0f} s" if not build["finished"] else f"exit {build['returncode']}")
         build_rows.append({"size": size, "quads": result["quads"], "pipeline": "stikg build (cold cache)",
-                           "wall_s": build["wall_s"], "peak_rss_mb": build["peak_rss_mb"], "status": status})
-        log(f"  build      {build['wall_s']:8.1f} s {build['peak_rss_mb']:8.0f} MB  {status}")
+                           "wall_s": build["wall_s"], "peak_rss_mb": build["peak_rss_mb"],
+                           "peak_tree_mb": build["peak_tree_mb"], "status": status})
+        log(f"  build      {build['wall_s']:8.1f} s {build['peak_rss_mb']:8.0f} MB {build['peak_tree_mb']:8.0f} MB  {status}")
         if status == "ok":
             doc, old = change_one_document(root)
             rebuild = timed([sys.executable, "-m", "stikg.cli", "build", "--root", str(root), "--quiet"], env=env,
@@ -320,7 +338,8 @@ def main() -> int:
             rstatus = "ok" if rebuild["finished"] and rebuild["returncode"] == 0 else (
                 f"did not finish in {build_timeout:.0f} s" if not rebuild["finished"] else f"exit {rebuild['returncode']}")
             build_rows.append({"size": size, "quads": result["quads"], "pipeline": f"rebuild, one document changed ({doc.name})",
-                               "wall_s": rebuild["wall_s"], "peak_rss_mb": rebuild["peak_rss_mb"], "status": rstatus})
+                               "wall_s": rebuild["wall_s"], "peak_rss_mb": rebuild["peak_rss_mb"],
+                               "peak_tree_mb": rebuild["peak_tree_mb"], "status": rstatus})
             log(f"  rebuild    {rebuild['wall_s']:8.1f} s {rebuild['peak_rss_mb']:8.0f} MB  {rstatus}")
 
         # naive baseline, time-boxed
@@ -340,7 +359,7 @@ def main() -> int:
                            else f"exit {naive['returncode']}")
             build_rows.append({"size": size, "quads": result["quads"], "pipeline": "naive (rdflib + owlrl + pyshacl)",
                                "wall_s": naive["wall_s"] if naive["finished"] else "", "peak_rss_mb": naive["peak_rss_mb"],
-                               "status": nstatus})
+                               "peak_tree_mb": naive["peak_tree_mb"], "status": nstatus})
             log(f"  naive      {naive['wall_s']:8.1f} s {naive['peak_rss_mb']:8.0f} MB  {nstatus}")
         write_all(args.results, meta, stage_rows, build_rows, query_rows)
 
@@ -376,9 +395,10 @@ def main() -> int:
 def write_all(results: Path, meta: dict, stage_rows: list[dict], build_rows: list[dict], query_rows: list[dict]) -> None:
     results.mkdir(parents=True, exist_ok=True)
     write_csv(results / "scale_stages.csv", stage_rows,
-              ["size", "programs", "years", "documents", "lines", "quads", "stage", "wall_s", "peak_rss_mb", "status",
-               "detail"])
-    write_csv(results / "scale_build.csv", build_rows, ["size", "quads", "pipeline", "wall_s", "peak_rss_mb", "status"])
+              ["size", "programs", "years", "documents", "lines", "quads", "stage", "wall_s", "peak_rss_mb",
+               "peak_tree_mb", "status", "detail"])
+    write_csv(results / "scale_build.csv", build_rows,
+              ["size", "quads", "pipeline", "wall_s", "peak_rss_mb", "peak_tree_mb", "status"])
     write_csv(results / "scale_queries.csv", query_rows, ["size", "quads", "backend", "query", "median_ms", "rows",
                                                           "status"])
     growth = growth_rows(stage_rows)
@@ -395,9 +415,10 @@ def report_targets(build_rows: list[dict], stage_rows: list[dict]) -> None:
     naive = {r["size"]: r for r in build_rows if r["pipeline"].startswith("naive")}
     if builds:
         big = max(builds, key=lambda r: r["quads"])
-        ok = big["wall_s"] <= BUILD_TARGET_S and big["peak_rss_mb"] <= BUILD_TARGET_RSS_MB
+        memory = max(big["peak_rss_mb"], big.get("peak_tree_mb") or 0)
+        ok = big["wall_s"] <= BUILD_TARGET_S and memory <= BUILD_TARGET_RSS_MB
         log(f"target build ≤ {BUILD_TARGET_S:.0f} s and ≤ 4 GB at {big['quads']:,} quads: "
-            f"{big['wall_s']} s, {big['peak_rss_mb']:.0f} MB → {'met' if ok else 'NOT met'}")
+            f"{big['wall_s']} s, {memory:.0f} MB (largest process or whole process tree) → {'met' if ok else 'NOT met'}")
     else:
         failed = [r for r in build_rows if r["pipeline"].startswith("stikg build")]
         if failed:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import signal
 import statistics
@@ -55,6 +56,77 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _children(pids: set[int]) -> set[int]:
+    """``pids`` and all their descendants (from /proc/*/stat)."""
+    parent: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parent[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree = set(pids)
+    grown = True
+    while grown:
+        grown = False
+        for pid, ppid in parent.items():
+            if ppid in tree and pid not in tree:
+                tree.add(pid)
+                grown = True
+    return tree
+
+
+def tree_memory_mb(root_pid: int) -> float:
+    """Memory of a process and its descendants: the sum of their PSS (shared pages split between
+    the processes that share them, so forked workers are not counted twice), else of their RSS."""
+    total = 0
+    for pid in _children({root_pid}):
+        try:
+            text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            key = "Pss:"
+        except OSError:
+            try:
+                text = Path(f"/proc/{pid}/status").read_text()
+                key = "VmRSS:"
+            except OSError:
+                continue
+        for line in text.splitlines():
+            if line.startswith(key):
+                total += int(line.split()[1])
+                break
+    return total / 1024
+
+
+class TreeSampler:
+    """Samples :func:`tree_memory_mb` in a thread; ``peak`` is the largest sum seen."""
+
+    def __init__(self, root_pid: int, interval: float = 0.25):
+        import threading
+
+        self.root_pid = root_pid
+        self.interval = interval
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.peak = max(self.peak, tree_memory_mb(self.root_pid))
+            except OSError:
+                pass
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> TreeSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 class Recorder:
     """Collects one row per stage."""
 
@@ -70,19 +142,50 @@ class Recorder:
             signal.setitimer(signal.ITIMER_REAL, timeout)
         started = time.perf_counter()
         status, out = "ok", None
+        sampler = TreeSampler(os.getpid())
         try:
-            out = fn()
+            with sampler:
+                out = fn()
         except StageTimeout:
             status = f"did not finish in {timeout:.0f} s"
         finally:
             if timeout:
                 signal.setitimer(signal.ITIMER_REAL, 0)
         wall = time.perf_counter() - started
-        row = {"stage": name, "wall_s": round(wall, 3), "peak_rss_mb": round(peak_mb(), 1), "status": status,
-               "detail": detail}
+        row = {"stage": name, "wall_s": round(wall, 3), "peak_rss_mb": round(peak_mb(), 1),
+               "peak_tree_mb": round(sampler.peak, 1), "status": status, "detail": detail}
         self.rows.append(row)
-        print(f"  {name:<10} {wall:8.2f} s  {row['peak_rss_mb']:8.0f} MB  {status}", file=sys.stderr, flush=True)
+        print(f"  {name:<10} {wall:8.2f} s  {row['peak_rss_mb']:8.0f} MB  {row['peak_tree_mb']:8.0f} MB (with workers)"
+              f"  {status}", file=sys.stderr, flush=True)
         return out
+
+
+def build_chunks(triples: int) -> int:
+    """How many focus-node chunks ``stikg build`` validates a graph of this size in (0: one run).
+    Mirrors build.py (CHUNKED_VALIDATION_LIMIT); 0 on code without chunked validation."""
+    from stikg import build, validation
+
+    limit = getattr(build, "CHUNKED_VALIDATION_LIMIT", None)
+    if limit is None or not hasattr(validation, "validate_chunked") or triples <= limit:
+        return 0
+    return max(2, triples // 100_000)
+
+
+def validate_like_build(data, shapes, ontology):
+    """Validate as ``stikg build`` does: one pyshacl run, or focus-node chunks in forked workers."""
+    from stikg import validation
+
+    chunks = build_chunks(len(data))
+    if chunks:
+        return validation.validate_chunked(data, shapes, ontology, chunks=chunks)
+    return validation.validate(data, shapes, ontology)
+
+
+def validate_one_run(data, shapes, ontology):
+    """One pyshacl run over the whole graph in this process (the reference)."""
+    from stikg import validation
+
+    return validation.validate(data, shapes, ontology)
 
 
 _TOP = {
@@ -144,7 +247,7 @@ def run_stages(root: Path, repeat: int = 5, validate_timeout: float | None = Non
     from stikg.mapping import Mapper
     from stikg.query import EmbeddedBackend, library
     from stikg.reasoning import reason
-    from stikg.validation import load_shapes, validate
+    from stikg.validation import load_shapes
 
     paths = Paths(root)
     rec = Recorder()
@@ -244,13 +347,27 @@ def run_stages(root: Path, repeat: int = 5, validate_timeout: float | None = Non
         data = Graph()
         for triple in asserted | inferred:
             data.add(triple)
-        return validate(data, state["shapes"], state["ontology"])
+        return validate_like_build(data, state["shapes"], state["ontology"])
 
-    report = rec.run("validate", validate_all, timeout=validate_timeout)
-    if report is not None:
-        c = report.counts
-        rec.rows[-1]["detail"] = (f"{c.get('Violation', 0)} violations, {c.get('Warning', 0)} warnings, "
-                                  f"{c.get('Info', 0)} info")
+    def describe(report, how: str) -> None:
+        if report is not None:
+            c = report.counts
+            rec.rows[-1]["detail"] = (f"{how}: {c.get('Violation', 0)} violations, {c.get('Warning', 0)} warnings, "
+                                      f"{c.get('Info', 0)} info")
+        else:
+            rec.rows[-1]["detail"] = how
+
+    chunked = build_chunks(len(asserted | inferred))
+    describe(rec.run("validate", validate_all, timeout=validate_timeout),
+             f"as stikg build: {chunked} focus-node chunks in forked workers" if chunked else "as stikg build: one pyshacl run")
+    if chunked:
+        def validate_single():
+            data = Graph()
+            for triple in asserted | inferred:
+                data.add(triple)
+            return validate_one_run(data, state["shapes"], state["ontology"])
+
+        describe(rec.run("validate_1run", validate_single, timeout=validate_timeout), "one pyshacl run, one process")
     return {"documents": len(documents), "lines": lines, "records": records, "asserted": len(asserted),
             "inferred": len(inferred), "quads": quads, "engine": engine, "stages": rec.rows, "queries": latencies}
 
