@@ -25,7 +25,7 @@ from stikg.errors import StikgError, ValidationFailed
 from stikg.kgwriter import canonical_triples, sha256_file, write_dataset, write_json
 from stikg.mapping import Mapper
 from stikg.reasoning import reason
-from stikg.validation import ValidationReport, load_shapes, validate, validate_chunked
+from stikg.validation import ValidationReport, load_shapes, validate, validate_prefiltered
 
 Triple = tuple
 
@@ -158,8 +158,9 @@ def extract_and_map(documents: list[Document], registry, paths: Paths, mapper: M
 # Above this many asserted triples ``auto`` switches from owlrl to the fast engine (same entailments,
 # checked by tests/test_reasoning.py); owlrl's cost grows too fast beyond it.
 AUTO_REASONER_LIMIT = 60_000
-# Above this many triples validation runs in focus-node chunks on worker processes (same report).
-CHUNKED_VALIDATION_LIMIT = 150_000
+# Above this many triples pyshacl validates only the focus nodes a pre-pass cannot clear, on
+# worker processes (same report, checked by tests/test_validation_fast.py).
+PREFILTERED_VALIDATION_LIMIT = 150_000
 
 
 def choose_reasoner(engine: str, asserted: int) -> str:
@@ -198,12 +199,13 @@ def build(paths: Paths, quiet: bool = False, write: bool = True, reasoner: str =
     graphs[vocab.graph_iri("inferred")] = inferred
     progress.step("reason", f"OWL 2 RL ({engine}): {len(inferred)} inferred triples")
 
-    data = Graph()
-    for triple in asserted | inferred:
-        data.add(triple)
-    if len(data) > CHUNKED_VALIDATION_LIMIT:
-        report = validate_chunked(data, shapes, ontology, chunks=max(2, len(data) // 100_000))
+    everything = asserted | inferred
+    if len(everything) > PREFILTERED_VALIDATION_LIMIT:
+        report = validate_prefiltered(everything, shapes, ontology)
     else:
+        data = Graph()
+        for triple in everything:
+            data.add(triple)
         report = validate(data, shapes, ontology)
     c = report.counts
     progress.step("validate", f"{c.get('Violation', 0)} violations, {c.get('Warning', 0)} warnings, "

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyshacl
-from rdflib import Graph, Literal, URIRef
+from oxrdflib import OxigraphStore
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import RDF, SH, XSD
 
 from stikg.errors import StikgError
 
@@ -83,14 +84,17 @@ def load_shapes(directory: Path) -> Graph:
 
 
 def validate(data: Graph, shapes: Graph, ontology: Graph | None = None,
-             focus_nodes: list | None = None) -> ValidationReport:
+             focus_nodes: list | None = None, inplace: bool = False) -> ValidationReport:
     """Validate ``data`` (already reasoned) against ``shapes``; the ontology supplies subclassing.
 
     With ``focus_nodes``, only those nodes are validated (against the whole data graph).
+    ``inplace`` lets pyshacl mix the ontology into ``data`` instead of copying it (a throwaway
+    graph in a worker process).
     """
     conforms, report_graph, _ = pyshacl.validate(
         data, shacl_graph=shapes, ont_graph=ontology, inference="none",
         advanced=True, allow_warnings=True, abort_on_first=False, focus_nodes=focus_nodes,
+        inplace=inplace,
     )
     findings = []
     # Only top-level results (nested sh:detail results would be counted twice).
@@ -137,6 +141,9 @@ def _nested_shapes_ignore_focus_filter() -> None:
 
     def validate(self, executor, target_graph, focus=None, *args, **kwargs):
         saved = getattr(executor, "focus_nodes", None)
+        if saved and not isinstance(saved, (set, frozenset)):
+            # pyshacl tests `node in focus_nodes` for every target: a set, not a list.
+            executor.focus_nodes = saved = frozenset(saved)
         if focus is None or not saved:
             return original(self, executor, target_graph, focus, *args, **kwargs)
         executor.focus_nodes = None
@@ -155,6 +162,15 @@ def _validate_focus(args) -> tuple[list[Finding], list]:
     _nested_shapes_ignore_focus_filter()
     data, shapes, ontology = _FORK_STATE
     report = validate(data, shapes, ontology, focus_nodes=focus_nodes)
+    return report.findings, list(report.graph)
+
+
+def _validate_run(args) -> tuple[list[Finding], list]:
+    """One pyshacl run of :func:`validate_prefiltered` (shapes variant; focus nodes, or all)."""
+    variant, focus_nodes = args
+    _nested_shapes_ignore_focus_filter()
+    data, shape_variants, ontology = _FORK_STATE
+    report = validate(data, shape_variants[variant], ontology, focus_nodes=focus_nodes, inplace=True)
     return report.findings, list(report.graph)
 
 
@@ -185,6 +201,164 @@ def validate_chunked(data: Graph, shapes: Graph, ontology: Graph | None = None, 
             outcomes = [_validate_focus(part) for part in parts]
     finally:
         _FORK_STATE = ()
+    return _merge(outcomes)
+
+
+def validate_prefiltered(triples: set, shapes: Graph, ontology: Graph | None = None,
+                         parts: int = 1) -> ValidationReport:
+    """The report of :func:`validate` on the whole graph, with pyshacl run only where needed.
+
+    :mod:`stikg.shacl_prefilter` finds the focus nodes that may have a result (evaluating the
+    shapes over hash indexes, in a forked process while this one loads the data); pyshacl then
+    validates just those (``focus_nodes``) against the whole data graph — held in an in-memory
+    Oxigraph store behind rdflib (:func:`oxigraph_graph`) — and runs the shapes whose targets the
+    pre-pass cannot compute (SPARQL targets) unfiltered. tests/test_validation_fast.py checks the
+    report equals the whole-graph one.
+    """
+    import multiprocessing as mp
+
+    from stikg.shacl_prefilter import Unsupported, find_suspects
+
+    global _FORK_STATE
+    if _has_typed_strings(triples):
+        # Oxigraph (RDF 1.1) cannot keep "x" and "x"^^xsd:string apart; rdflib and pyshacl do.
+        return validate(_rdflib_graph(triples), shapes, ontology)
+    can_fork = "fork" in mp.get_all_start_methods()
+    pending = None
+    if can_fork:
+        _FORK_STATE = (triples, shapes, ontology)
+        pool = mp.get_context("fork").Pool(1)
+        pending = pool.apply_async(_find_suspects_worker)
+        pool.close()
+    try:
+        data = oxigraph_graph(triples)
+        if pending is not None:
+            kind, found = pending.get()
+            pool.join()
+            if kind == "unsupported":
+                raise Unsupported(found)
+        else:
+            found = find_suspects(triples, shapes, ontology)
+    except Unsupported:
+        return validate(_rdflib_graph(triples), shapes, ontology)
+    finally:
+        _FORK_STATE = ()
+    variants = {"filtered": _without_targets(shapes, found.opaque_shapes),
+                "opaque": _without_targets(shapes, set(shapes.subjects()) - found.opaque_shapes)}
+    suspects = sorted(found.suspects, key=str)
+    tasks = [("filtered", suspects[i::parts]) for i in range(parts) if suspects[i::parts]]
+    if found.opaque_shapes:
+        tasks.append(("opaque", None))
+    if not tasks:
+        empty = Graph()
+        node = BNode()
+        empty.add((node, RDF.type, SH.ValidationReport))
+        empty.add((node, SH.conforms, Literal(True)))
+        return ValidationReport(conforms=True, graph=empty, findings=[])
+    _FORK_STATE = (data, variants, ontology)
+    try:
+        outcomes = [_validate_run(task) for task in tasks]
+    finally:
+        _FORK_STATE = ()
+    return _merge(outcomes)
+
+
+def _rdflib_graph(triples) -> Graph:
+    data = Graph()
+    for triple in triples:
+        data.add(triple)
+    return data
+
+
+def _has_typed_strings(triples) -> bool:
+    string = XSD.string
+    return any(type(o) is Literal and o.datatype is not None and o.datatype == string for _, _, o in triples)
+
+
+def _plain_strings(from_ox):
+    """oxrdflib's term conversion, giving rdflib's plain literal for an xsd:string one."""
+    string = XSD.string
+
+    def convert(term):
+        value = from_ox(term)
+        if type(value) is Literal and value.datatype is not None and value.datatype == string:
+            return Literal(str(value))
+        return value
+
+    convert._stikg_plain = True
+    return convert
+
+
+def _find_suspects_worker():
+    from stikg.shacl_prefilter import Unsupported, find_suspects
+
+    triples, shapes, ontology = _FORK_STATE
+    try:
+        return "ok", find_suspects(triples, shapes, ontology)
+    except Unsupported as exc:
+        return "unsupported", str(exc)
+
+
+def oxigraph_graph(triples) -> Graph:
+    """An rdflib graph of ``triples`` over an in-memory Oxigraph store (bulk-loaded N-Triples).
+
+    pyshacl reads it like any rdflib graph; its lookups and SPARQL run in Oxigraph. The graph's
+    size is cached (pyshacl asks for it per result, and Oxigraph counts by scanning).
+    """
+    import oxrdflib.store
+    import pyoxigraph
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+    from stikg import serialize
+
+    if not getattr(oxrdflib.store.from_ox, "_stikg_plain", False):
+        # rdflib (and so pyshacl on an rdflib graph) keeps "x" and "x"^^xsd:string apart; the
+        # data never has the second (validate_prefiltered checks), so read strings back plain.
+        oxrdflib.store.from_ox = _plain_strings(oxrdflib.store.from_ox)
+    store = _CountingOxigraphStore()
+    store._inner.bulk_load(serialize.ntriples(triples).encode(), pyoxigraph.RdfFormat.N_TRIPLES,
+                           to_graph=pyoxigraph.DefaultGraph())
+    return Graph(store=store, identifier=DATASET_DEFAULT_GRAPH_ID)
+
+
+class _CountingOxigraphStore(OxigraphStore):
+    """OxigraphStore whose ``len`` is remembered until the next change."""
+
+    def __len__(self, context=None) -> int:
+        sizes = self.__dict__.setdefault("_stikg_sizes", {})
+        key = None if context is None else context.identifier
+        if key not in sizes:
+            sizes[key] = super().__len__(context)
+        return sizes[key]
+
+    def add(self, *args, **kwargs):
+        self.__dict__.pop("_stikg_sizes", None)
+        return super().add(*args, **kwargs)
+
+    def addN(self, *args, **kwargs):  # noqa: N802
+        self.__dict__.pop("_stikg_sizes", None)
+        return super().addN(*args, **kwargs)
+
+    def remove(self, *args, **kwargs):
+        self.__dict__.pop("_stikg_sizes", None)
+        return super().remove(*args, **kwargs)
+
+
+def _without_targets(shapes: Graph, drop: set) -> Graph:
+    """A copy of ``shapes`` where the shapes in ``drop`` find no targets of their own."""
+    from stikg.shacl_prefilter import TARGET_PREDICATES
+
+    variant = Graph()
+    variant.namespace_manager = shapes.namespace_manager
+    for s, p, o in shapes:
+        if s in drop and p in TARGET_PREDICATES:
+            continue
+        variant.add((s, p, o))
+    return variant
+
+
+def _merge(outcomes: list[tuple[list[Finding], list]]) -> ValidationReport:
+    """One report from the findings and report triples of several pyshacl runs."""
     findings = sorted((f for found, _ in outcomes for f in found), key=_finding_order)
     merged = Graph()
     report_node = None
