@@ -6,10 +6,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import oxrdflib.store
 import pyshacl
 from oxrdflib import OxigraphStore
+from oxrdflib._converter import to_ox_quad_pattern
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF, SH, XSD
 
 from stikg.errors import StikgError
@@ -205,7 +208,7 @@ def validate_chunked(data: Graph, shapes: Graph, ontology: Graph | None = None, 
 
 
 def validate_prefiltered(triples: set, shapes: Graph, ontology: Graph | None = None,
-                         parts: int = 1) -> ValidationReport:
+                         parts: int = 1, timings: dict | None = None) -> ValidationReport:
     """The report of :func:`validate` on the whole graph, with pyshacl run only where needed.
 
     :mod:`stikg.shacl_prefilter` finds the focus nodes that may have a result (evaluating the
@@ -213,9 +216,13 @@ def validate_prefiltered(triples: set, shapes: Graph, ontology: Graph | None = N
     validates just those (``focus_nodes``) against the whole data graph — held in an in-memory
     Oxigraph store behind rdflib (:func:`oxigraph_graph`) — and runs the shapes whose targets the
     pre-pass cannot compute (SPARQL targets) unfiltered. tests/test_validation_fast.py checks the
-    report equals the whole-graph one.
+    report equals the whole-graph one. ``timings`` (if given) receives seconds per step.
     """
     import multiprocessing as mp
+    import time
+
+    timings = {} if timings is None else timings
+    clock = time.perf_counter()
 
     from stikg.shacl_prefilter import Unsupported, find_suspects
 
@@ -232,6 +239,7 @@ def validate_prefiltered(triples: set, shapes: Graph, ontology: Graph | None = N
         pool.close()
     try:
         data = oxigraph_graph(triples)
+        timings["load_store"] = round(time.perf_counter() - clock, 3)
         if pending is not None:
             kind, found = pending.get()
             pool.join()
@@ -243,6 +251,8 @@ def validate_prefiltered(triples: set, shapes: Graph, ontology: Graph | None = N
         return validate(_rdflib_graph(triples), shapes, ontology)
     finally:
         _FORK_STATE = ()
+    timings["prefilter"] = round(time.perf_counter() - clock, 3)
+    timings["suspects"] = len(found.suspects)
     variants = {"filtered": _without_targets(shapes, found.opaque_shapes),
                 "opaque": _without_targets(shapes, set(shapes.subjects()) - found.opaque_shapes)}
     suspects = sorted(found.suspects, key=str)
@@ -256,10 +266,12 @@ def validate_prefiltered(triples: set, shapes: Graph, ontology: Graph | None = N
         empty.add((node, SH.conforms, Literal(True)))
         return ValidationReport(conforms=True, graph=empty, findings=[])
     _FORK_STATE = (data, variants, ontology)
+    clock = time.perf_counter()
     try:
         outcomes = [_validate_run(task) for task in tasks]
     finally:
         _FORK_STATE = ()
+    timings["pyshacl"] = round(time.perf_counter() - clock, 3)
     return _merge(outcomes)
 
 
@@ -276,10 +288,20 @@ def _has_typed_strings(triples) -> bool:
 
 
 def _plain_strings(from_ox):
-    """oxrdflib's term conversion, giving rdflib's plain literal for an xsd:string one."""
+    """oxrdflib's term conversion, giving rdflib's plain literal for an xsd:string one.
+
+    IRIs take a shortcut: Oxigraph has checked them, and rdflib's URIRef() checks every
+    character again in Python (the largest cost of reading a million triples).
+    """
+    import pyoxigraph
+
     string = XSD.string
+    named_node = pyoxigraph.NamedNode
+    new_str = str.__new__
 
     def convert(term):
+        if type(term) is named_node:
+            return new_str(URIRef, term.value)
         value = from_ox(term)
         if type(value) is Literal and value.datatype is not None and value.datatype == string:
             return Literal(str(value))
@@ -305,9 +327,7 @@ def oxigraph_graph(triples) -> Graph:
     pyshacl reads it like any rdflib graph; its lookups and SPARQL run in Oxigraph. The graph's
     size is cached (pyshacl asks for it per result, and Oxigraph counts by scanning).
     """
-    import oxrdflib.store
     import pyoxigraph
-    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
     from stikg import serialize
 
@@ -318,30 +338,58 @@ def oxigraph_graph(triples) -> Graph:
     store = _CountingOxigraphStore()
     store._inner.bulk_load(serialize.ntriples(triples).encode(), pyoxigraph.RdfFormat.N_TRIPLES,
                            to_graph=pyoxigraph.DefaultGraph())
+    if isinstance(triples, (set, frozenset)):
+        store._stikg_size = len(triples)  # distinct triples: what a COUNT would find
     return Graph(store=store, identifier=DATASET_DEFAULT_GRAPH_ID)
 
 
 class _CountingOxigraphStore(OxigraphStore):
-    """OxigraphStore whose ``len`` is remembered until the next change."""
+    """OxigraphStore for one read-mostly graph held in the default graph.
+
+    Two costs of oxrdflib matter to pyshacl at a million triples: ``len`` is a full COUNT query
+    (pyshacl asks for it per result), and every matching triple comes with a new rdflib ``Graph``
+    object for its context. Here the size is counted once and kept up to date, and every triple
+    reports the one default-graph context.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._stikg_size: int | None = None
+        self._stikg_context: Graph | None = None
 
     def __len__(self, context=None) -> int:
-        sizes = self.__dict__.setdefault("_stikg_sizes", {})
-        key = None if context is None else context.identifier
-        if key not in sizes:
-            sizes[key] = super().__len__(context)
-        return sizes[key]
+        if context is not None and context.identifier != DATASET_DEFAULT_GRAPH_ID:
+            return super().__len__(context)
+        if self._stikg_size is None:
+            self._stikg_size = super().__len__(None)
+        return self._stikg_size
 
-    def add(self, *args, **kwargs):
-        self.__dict__.pop("_stikg_sizes", None)
-        return super().add(*args, **kwargs)
+    def _new(self, triple) -> bool:
+        return next(iter(self._inner.quads_for_pattern(*to_ox_quad_pattern(triple, None))), None) is None
 
-    def addN(self, *args, **kwargs):  # noqa: N802
-        self.__dict__.pop("_stikg_sizes", None)
-        return super().addN(*args, **kwargs)
+    def add(self, triple, context=None, quoted=False):
+        if self._stikg_size is not None and self._new(triple):
+            self._stikg_size += 1
+        return super().add(triple, context, quoted)
+
+    def addN(self, quads):  # noqa: N802
+        for s, p, o, c in quads:
+            self.add((s, p, o), c)
 
     def remove(self, *args, **kwargs):
-        self.__dict__.pop("_stikg_sizes", None)
+        self._stikg_size = None
         return super().remove(*args, **kwargs)
+
+    def triples(self, triple_pattern, context=None):
+        if self._stikg_context is None:
+            self._stikg_context = Graph(store=self, identifier=DATASET_DEFAULT_GRAPH_ID)
+        try:
+            quads = self._inner.quads_for_pattern(*to_ox_quad_pattern(triple_pattern, context))
+        except (TypeError, ValueError):
+            return iter(())
+        from_ox = oxrdflib.store.from_ox
+        only = (self._stikg_context,)
+        return (((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)), iter(only)) for q in quads)
 
 
 def _without_targets(shapes: Graph, drop: set) -> Graph:
