@@ -160,24 +160,26 @@ class Recorder:
         return out
 
 
-def build_chunks(triples: int) -> int:
-    """How many focus-node chunks ``stikg build`` validates a graph of this size in (0: one run).
-    Mirrors build.py (CHUNKED_VALIDATION_LIMIT); 0 on code without chunked validation."""
-    from stikg import build, validation
+def build_prefilters(triples: int) -> bool:
+    """Whether ``stikg build`` validates a graph of this size with the pre-pass (mirrors build.py's
+    PREFILTERED_VALIDATION_LIMIT; False on code without it)."""
+    from stikg import build
 
-    limit = getattr(build, "CHUNKED_VALIDATION_LIMIT", None)
-    if limit is None or not hasattr(validation, "validate_chunked") or triples <= limit:
-        return 0
-    return max(2, triples // 100_000)
+    limit = getattr(build, "PREFILTERED_VALIDATION_LIMIT", None)
+    return limit is not None and triples > limit
 
 
-def validate_like_build(data, shapes, ontology):
-    """Validate as ``stikg build`` does: one pyshacl run, or focus-node chunks in forked workers."""
+def validate_like_build(triples, shapes, ontology):
+    """Validate as ``stikg build`` does: one pyshacl run, or pre-pass + pyshacl on the suspects."""
+    from rdflib import Graph
+
     from stikg import validation
 
-    chunks = build_chunks(len(data))
-    if chunks:
-        return validation.validate_chunked(data, shapes, ontology, chunks=chunks)
+    if build_prefilters(len(triples)):
+        return validation.validate_prefiltered(triples, shapes, ontology)
+    data = Graph()
+    for triple in triples:
+        data.add(triple)
     return validation.validate(data, shapes, ontology)
 
 
@@ -233,9 +235,15 @@ def query_bindings(query, backend) -> dict:
 
 def run_stages(root: Path, repeat: int = 5, validate_timeout: float | None = None,
                keep: Path | None = None) -> dict:
-    """All stages on the project at ``root``; returns rows and corpus facts."""
+    """All stages on the project at ``root``; returns rows and corpus facts.
+
+    The cyclic garbage collector is paused, as ``stikg build`` pauses it."""
+    import gc
+
     import pyoxigraph as ox
     from rdflib import Graph
+
+    gc.disable()
 
     from stikg import serialize, vocab
     from stikg.build import choose_reasoner, load_ontology, load_registry
@@ -344,10 +352,7 @@ def run_stages(root: Path, repeat: int = 5, validate_timeout: float | None = Non
         shutil.rmtree(work, ignore_errors=True)
 
     def validate_all():
-        data = Graph()
-        for triple in asserted | inferred:
-            data.add(triple)
-        return validate_like_build(data, state["shapes"], state["ontology"])
+        return validate_like_build(asserted | inferred, state["shapes"], state["ontology"])
 
     def describe(report, how: str) -> None:
         if report is not None:
@@ -357,10 +362,11 @@ def run_stages(root: Path, repeat: int = 5, validate_timeout: float | None = Non
         else:
             rec.rows[-1]["detail"] = how
 
-    chunked = build_chunks(len(asserted | inferred))
+    prefiltered = build_prefilters(len(asserted | inferred))
     describe(rec.run("validate", validate_all, timeout=validate_timeout),
-             f"as stikg build: {chunked} focus-node chunks in forked workers" if chunked else "as stikg build: one pyshacl run")
-    if chunked:
+             "as stikg build: pre-pass, then pyshacl on the suspects" if prefiltered
+             else "as stikg build: one pyshacl run")
+    if prefiltered:
         def validate_single():
             data = Graph()
             for triple in asserted | inferred:
