@@ -6,15 +6,23 @@ canonical labels first, so the same input always gives the same bytes.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import gc
 import hashlib
+import itertools
 import json
-from collections.abc import Iterable, Mapping
+import operator
+import os
+import signal
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 
 from stikg import atomic, serialize
+from stikg.errors import StikgError
 from stikg.vocab import PREFIXES
 
 Triple = tuple
@@ -48,36 +56,201 @@ def turtle(triples: Iterable[Triple]) -> str:
     return serialize.turtle(triples)
 
 
+# Digests of the files this process (or its writer workers) just wrote, by path, with the
+# size and mtime they had: sha256_file() returns these instead of reading the file back.
+_WRITTEN: dict[str, tuple[int, int, str]] = {}
+
+
 def sha256_file(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    path = Path(path)
+    known = _WRITTEN.get(str(path))
+    if known is not None:
+        st = path.stat()
+        if (st.st_size, st.st_mtime_ns) == known[:2]:
+            return known[2]
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def write_json(path: Path, data: Mapping) -> None:
     atomic.write_text(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
 
 
-def write_dataset(directory: Path, graphs: Mapping[URIRef, set[Triple]]) -> dict[str, int]:
-    """Write ``dataset.nq`` (all graphs, sorted), ``stikg.ttl`` (merged) and ``graphs/*.ttl``.
+def _write(path: Path, pieces: list[str]) -> dict[str, str]:
+    """Write the text atomically; return {path: sha256 of its bytes}.
 
-    Returns the triple count per graph name.
+    Encoded a slice of pieces at a time: a whole file joined into one ``str`` would take up to four
+    bytes a character (Japanese labels make it two), twice the UTF-8 bytes written.
+    """
+    data = bytearray()
+    for i in range(0, len(pieces), 65536):
+        data += "".join(pieces[i:i + 65536]).encode("utf-8")
+    atomic.write_bytes(path, data)
+    return {str(path): hashlib.sha256(data).hexdigest()}
+
+
+def _remember(digests: Mapping[str, str]) -> None:
+    for name, digest in digests.items():
+        st = Path(name).stat()
+        _WRITTEN[name] = (st.st_size, st.st_mtime_ns, digest)
+
+
+def graph_file_name(name: URIRef) -> str:
+    """``graphs/<short>.ttl`` for a named graph (``…/graph/document/x`` → ``document-x.ttl``)."""
+    short = str(name).rsplit("/graph/", 1)[-1].replace("/", "-")
+    return f"{short}.ttl"
+
+
+def _write_nquads(directory: Path, index: serialize.Indexed) -> dict[str, str]:
+    return _write(directory / "dataset.nq", index.nquads())
+
+
+def _write_turtle_and_trig(directory: Path, index: serialize.Indexed) -> dict[str, str]:
+    """``graphs/*.ttl`` (one graph each) and ``dataset.trig`` (the same statements, indented)."""
+    digests: dict[str, str] = {}
+    bodies = {}
+    for name, text, indented, used in index.turtle_files(sorted(index.keys)):
+        digests.update(_write(directory / "graphs" / graph_file_name(name), [text]))
+        bodies[name] = (indented, used)
+    digests.update(_write(directory / "dataset.trig", index.trig(bodies)))
+    return digests
+
+
+def _write_jsonld(directory: Path, index: serialize.Indexed) -> dict[str, str]:
+    return _write(directory / "dataset.jsonld", index.jsonld())
+
+
+def _write_merged(directory: Path, index: serialize.Indexed) -> dict[str, str]:
+    digests = _write(directory / "stikg.ttl", index.turtle(index.merged_keys()))
+    index.summary()  # what void.describe() counts, made here while the worker still writes
+    return digests
+
+
+# Writers for the files of write_dataset(), in two groups of about equal work: the first runs in
+# a forked worker process (when fork is available), the second in this process meanwhile (so
+# what it adds to the shared index, the merged triples and their counts, stays for VoID).
+WRITERS = ((_write_nquads, _write_jsonld), (_write_turtle_and_trig, _write_merged))
+
+
+def run_groups(groups: list[list[Callable[[], dict]]], parallel: bool = True) -> list[dict]:
+    """Call every function of every group; return their results (group by group, in order).
+
+    With ``parallel`` (and ``fork`` available, and more than one CPU) every group but the last
+    runs in a forked worker process, the last in this process meanwhile. A worker's exception is
+    raised here; a worker that dies without answering is an error too. Workers are killed if this
+    process fails first, and die with it (``PR_SET_PDEATHSIG``) if it is killed.
+    """
+    import multiprocessing as mp
+
+    if not parallel or len(groups) < 2 or "fork" not in mp.get_all_start_methods() or (os.cpu_count() or 1) < 2:
+        return [fn() for group in groups for fn in group]
+    ctx = mp.get_context("fork")
+    started = []
+    try:
+        for group in groups[:-1]:
+            reader, writer = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_worker, args=(group, writer, os.getpid()), daemon=True)
+            proc.start()
+            writer.close()
+            started.append((proc, reader))
+        mine = [fn() for fn in groups[-1]]
+        theirs = []
+        for proc, reader in started:
+            try:
+                status, payload = reader.recv()
+            except EOFError:
+                proc.join()
+                raise StikgError(f"a kg/ writer process died (exit code {proc.exitcode})") from None
+            proc.join()
+            if status == "error":
+                raise payload
+            theirs.extend(payload)
+        return theirs + mine
+    finally:
+        for proc, reader in started:
+            if proc.is_alive():
+                proc.kill()
+            proc.join()
+            reader.close()
+
+
+def _worker(group: list[Callable[[], dict]], conn, parent: int) -> None:
+    """A forked writer: run the group, send ("ok", results) or ("error", exception)."""
+    gc.disable()  # short-lived; collecting would only copy the parent's pages
+    _die_with_parent(parent)
+    try:
+        conn.send(("ok", [fn() for fn in group]))
+    except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent
+        try:
+            conn.send(("error", exc))
+        except Exception:  # the exception does not pickle
+            conn.send(("error", StikgError(f"a kg/ writer process failed: {exc!r}")))
+    finally:
+        conn.close()
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this process when its parent dies (no orphan writing into staging)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+_SHARED: list[list] = []  # [graphs, index or None] of the open shared_index() blocks
+
+
+@contextlib.contextmanager
+def shared_index(graphs: Mapping[URIRef, set[Triple]]) -> Iterator[None]:
+    """Within the block, :func:`index_of` gives the same index of ``graphs`` to every caller
+    (``write_dataset``, ``void.describe``), made on first use. ``graphs`` must not change meanwhile."""
+    entry = [graphs, None]
+    _SHARED.append(entry)
+    try:
+        yield
+    finally:
+        _SHARED.remove(entry)
+
+
+def index_of(graphs: Mapping[URIRef, set[Triple]]) -> serialize.Indexed:
+    """The :class:`serialize.Indexed` of ``graphs``: the shared one inside :func:`shared_index`."""
+    for entry in reversed(_SHARED):
+        if entry[0] is graphs:
+            if entry[1] is None:
+                entry[1] = serialize.Indexed(graphs)
+            return entry[1]
+    return serialize.Indexed(graphs)
+
+
+def with_predicate(triples: Iterable[Triple], predicate: URIRef) -> list[Triple]:
+    """The triples whose predicate is ``predicate``: a string test in C first (rdflib's ``==`` is
+    Python, slow over a million triples), then ``==`` on the few that pass."""
+    triples = triples if isinstance(triples, (set, frozenset, list, tuple)) else list(triples)
+    candidates = itertools.compress(triples, map(str.__eq__, map(operator.itemgetter(1), triples),
+                                                 itertools.repeat(str(predicate))))
+    return [t for t in candidates if t[1] == predicate]
+
+
+def write_dataset(directory: Path, graphs: Mapping[URIRef, set[Triple]], parallel: bool = True) -> dict[str, int]:
+    """Write ``dataset.nq`` (all graphs, sorted), ``dataset.trig``, ``dataset.jsonld``,
+    ``context.jsonld``, ``stikg.ttl`` (merged) and ``graphs/*.ttl``.
+
+    The graphs are indexed once (terms numbered, each graph sorted once) and every file is made
+    from that index; with ``parallel`` the writers are split between this process and a forked
+    worker. Returns the triple count per graph name.
     """
     directory = Path(directory)
-    lines: list[str] = []
-    counts: dict[str, int] = {}
-    merged: set[Triple] = set()
-    for name in sorted(graphs):
-        triples = graphs[name]
-        counts[str(name)] = len(triples)
-        lines.extend(nquad_lines(name, triples))
-        merged |= triples
-        short = str(name).rsplit("/graph/", 1)[-1].replace("/", "-")
-        atomic.write_text(directory / "graphs" / f"{short}.ttl", turtle(triples))
-    lines.sort()
-    atomic.write_text(directory / "dataset.nq", "".join(lines))
-    atomic.write_text(directory / "dataset.trig", serialize.trig(graphs))
-    atomic.write_text(directory / "dataset.jsonld", serialize.jsonld(graphs))
+    counts = {str(name): len(graphs[name]) for name in sorted(graphs)}
+    index = index_of(graphs)
+    _WRITTEN.clear()
+    digests = run_groups([[functools.partial(w, directory, index) for w in group] for group in WRITERS],
+                         parallel=parallel)
+    for part in digests:
+        _remember(part)
     write_json(directory / "context.jsonld", serialize.jsonld_context())
-    atomic.write_text(directory / "stikg.ttl", turtle(merged))
     return counts
 
 

@@ -10,9 +10,13 @@ safe Turtle PN_LOCAL.
 from __future__ import annotations
 
 import gc
+import itertools
 import json
+import operator
 import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from json.encoder import encode_basestring
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
@@ -46,20 +50,28 @@ def term_nt(term) -> str:
     if cached is not None:
         return cached
     if isinstance(term, URIRef):
-        text = str(term)
-        form = f"<{_escape_iri(text)}>" if _IRI_UNSAFE.search(text) else f"<{text}>"
+        form = _iri_nt(str(term))
     elif isinstance(term, Literal):
-        form = '"' + str(term).translate(_LITERAL_ESCAPES) + '"'
-        if term.language:
-            form += "@" + term.language
-        elif term.datatype is not None:
-            form += f"^^<{term.datatype}>"
+        form = _literal_nt(term)
     else:
         form = f"_:{term}"
     if len(_NT_CACHE) > 2_000_000:
         _NT_CACHE.clear()
     _NT_CACHE[term] = form
     return form
+
+
+def _literal_nt(term: Literal) -> str:
+    form = '"' + str(term).translate(_LITERAL_ESCAPES) + '"'
+    if term.language:
+        return form + "@" + term.language
+    if term.datatype is not None:
+        return form + f"^^<{term.datatype}>"
+    return form
+
+
+def _iri_nt(text: str) -> str:
+    return f"<{_escape_iri(text)}>" if _IRI_UNSAFE.search(text) else f"<{text}>"
 
 
 def _escape_iri(iri: str) -> str:
@@ -97,17 +109,89 @@ def nt_lines(triples: Iterable[Triple]) -> Iterator[str]:
 
 
 def ntriples(triples: Iterable[Triple]) -> str:
-    return "".join(nt_lines(triples))
+    """N-Triples in the order of :func:`sorted_triples` (rdf:type first within a subject)."""
+    index = Indexed({"": triples})
+    return "".join(index.ntriples(index.keys[""]))
 
 
 def nquads(graphs: Mapping[URIRef, Iterable[Triple]]) -> str:
     """All graphs as N-Quads, lines sorted."""
-    lines = []
-    for name, triples in graphs.items():
-        suffix = f" <{name}> .\n"
-        lines.extend(f"{term_nt(t[0])} {term_nt(t[1])} {term_nt(t[2])}{suffix}" for t in triples)
-    lines.sort()
-    return "".join(lines)
+    return "".join(Indexed(graphs).nquads())
+
+
+# The longest namespace an IRI starts with: alternatives are tried in order, longest first.
+_NAMESPACE = re.compile("|".join(re.escape(ns) for ns, _ in _PREFIX_ORDER))
+_PREFIX_OF: dict[str, str] = {}
+for _ns, _prefix in _PREFIX_ORDER:
+    _PREFIX_OF.setdefault(_ns, _prefix)
+
+
+def _short_iri(term, nt: str | None = None) -> tuple[str, str]:
+    """An IRI's Turtle form (a prefixed name when the local part is safe, else its N-Triples
+    form ``nt``, made when not given) and the prefix it uses."""
+    text = str(term)
+    match = _NAMESPACE.match(text)
+    if match is not None:
+        local = text[match.end():]
+        if local == "" or _SAFE_LOCAL.match(local):
+            prefix = _PREFIX_OF[match.group()]
+            return f"{prefix}:{local}", prefix
+    return (term_nt(term) if nt is None else nt), ""
+
+
+def _object_form(term, nt: str) -> tuple[str, str]:
+    """What :meth:`_Shortener.obj` gives for a term that is not an IRI (``nt``: its N-Triples
+    form), and the prefix that form uses."""
+    datatype = getattr(term, "datatype", None)
+    lexical = str(term)
+    if datatype == _XSD_INTEGER and _INTEGER.fullmatch(lexical):
+        return lexical, ""
+    if datatype == _XSD_BOOLEAN and lexical in ("true", "false"):
+        return lexical, ""
+    if isinstance(term, Literal) and datatype is not None and term.language is None:
+        form, prefix = _short_iri(datatype)
+        return '"' + lexical.translate(_LITERAL_ESCAPES) + '"^^' + form, prefix
+    return nt, ""
+
+
+_KIND = {URIRef: 0, Literal: 1}  # exact types; anything else is kind 2
+_LANGUAGE, _DATATYPE = operator.attrgetter("_language"), operator.attrgetter("_datatype")
+
+
+class _Ids:
+    """Provisional term ids (arbitrary numbers; ranks come from the N-Triples forms later),
+    found with C loops only.
+
+    rdflib's ``__eq__`` (and Literal's ``__hash__``) are Python functions, and a dict keyed by
+    terms calls one for nearly every one of a million lookups. So an IRI is looked up by its plain
+    string and a literal by (lexical form, language, datatype): these hash and compare in C.
+    Other terms (blank nodes, subclasses of the term types) are looked up by themselves.
+    """
+
+    def __init__(self):
+        self.counter = itertools.count()
+        self.iri_ids: defaultdict = defaultdict(self.counter.__next__)
+        self.literal_ids: defaultdict = defaultdict(self.counter.__next__)
+        self.other_ids: defaultdict = defaultdict(self.counter.__next__)
+        self.terms: dict = {}  # id → a term with that id
+
+    def column(self, column: tuple) -> list[int]:
+        """The id of each term of ``column``."""
+        kinds = list(map(_KIND.get, map(type, column), itertools.repeat(2)))
+        if kinds.count(0) == len(kinds):
+            ids = list(map(self.iri_ids.__getitem__, map(str, column)))
+            self.terms.update(zip(ids, column, strict=True))
+            return ids
+        iris = list(itertools.compress(column, map(operator.not_, kinds)))
+        literals = list(itertools.compress(column, map(operator.eq, kinds, itertools.repeat(1))))
+        others = list(itertools.compress(column, map(operator.eq, kinds, itertools.repeat(2))))
+        parts = [list(map(self.iri_ids.__getitem__, map(str, iris))),
+                 list(map(self.literal_ids.__getitem__, zip(map(str, literals), map(_LANGUAGE, literals),
+                                                            map(_DATATYPE, literals), strict=True))),
+                 list(map(self.other_ids.__getitem__, others))]
+        for ids, terms in zip(parts, (iris, literals, others), strict=True):
+            self.terms.update(zip(ids, terms, strict=True))
+        return list(map(next, map(tuple(map(iter, parts)).__getitem__, kinds)))
 
 
 class _Shortener:
@@ -125,16 +209,7 @@ class _Shortener:
             if cached[1]:
                 self.used.add(cached[1])
             return cached[0]
-        text = str(term)
-        form, prefix = None, ""
-        for ns, candidate in self.order:
-            if text.startswith(ns):
-                local = text[len(ns):]
-                if local == "" or _SAFE_LOCAL.match(local):
-                    form, prefix = f"{candidate}:{local}", candidate
-                break
-        if form is None:
-            form = term_nt(term)
+        form, prefix = _short_iri(term)
         self._iri_cache[term] = (form, prefix)
         if prefix:
             self.used.add(prefix)
@@ -161,48 +236,352 @@ class _Shortener:
         return form
 
 
-def _turtle_body(triples: Iterable[Triple], shortener: _Shortener, indent: str = "") -> list[str]:
-    out: list[str] = []
-    current_s = current_p = None
-    for s, p, o in sorted_triples(triples):
-        subj = shortener.iri(s) if isinstance(s, URIRef) else term_nt(s)
-        pred = "a" if p == _RDF_TYPE else shortener.iri(p)  # 'a' only as a predicate, never an object
-        obj = shortener.obj(o)
-        if s != current_s:
-            if current_s is not None:
-                out.append(" .\n")
-            out.append(f"{indent}{subj} {pred} {obj}")
-            current_s, current_p = s, p
-        elif p != current_p:
-            out.append(f" ;\n{indent}    {pred} {obj}")
-            current_p = p
-        else:
-            out.append(f" ,\n{indent}        {obj}")
-    if current_s is not None:
-        out.append(" .\n")
-    return out
+class _paused_gc:
+    """Pause the cyclic garbage collector: the millions of tuples, ints and strings made while
+    serialising are not garbage, and scanning them repeatedly costs a large share of the time."""
+
+    def __enter__(self):
+        self.enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc):
+        if self.enabled:
+            gc.enable()
 
 
-def _prefix_header(shortener: _Shortener) -> str:
-    lines = [f"@prefix {p}: <{PREFIXES[p]}> .\n" for p in sorted(shortener.used)]
+class Indexed:
+    """Named graphs indexed once for every serialiser: terms numbered in N-Triples order, each
+    graph's triples as sorted integers.
+
+    A term's rank is the position of its N-Triples form among all distinct forms, so comparing
+    ranks compares forms: a triple's key ``(rank(s), rank(p) + 1 or 0 for rdf:type, rank(o))``
+    packed into one integer sorts exactly as :func:`sorted_triples`' key. Sorting integers is much
+    cheaper than sorting tuples of strings, each term's forms (N-Triples, Turtle, JSON-LD) are made
+    once however often it occurs, and one index serves every format, so the ``kg/`` writer sorts
+    each graph once instead of once per file. The output is byte for byte what the straightforward
+    serialisers give (tests/test_serialize_indexed.py compares them).
+    """
+
+    def __init__(self, graphs: Mapping[URIRef, Iterable[Triple]]):
+        with _paused_gc():
+            rows = {name: list(zip(*triples, strict=True)) if triples else [(), (), ()]
+                    for name, triples in graphs.items()}
+            ids = _Ids()
+            columns = {name: [ids.column(c) for c in cols] for name, cols in rows.items()}
+            del rows
+            count = next(ids.counter)
+            terms: list = list(map(ids.terms.__getitem__, range(count)))  # provisional id → term
+            forms: list = [None] * count  # provisional id → N-Triples form
+            for i in ids.iri_ids.values():
+                forms[i] = _iri_nt(str(terms[i]))
+            for i in ids.literal_ids.values():
+                forms[i] = _literal_nt(terms[i])
+            for i in ids.other_ids.values():
+                forms[i] = term_nt(terms[i])
+            self.nt: list[str] = sorted(set(forms))  # rank → N-Triples form
+            rank = list(map(dict(zip(self.nt, range(len(self.nt)), strict=True)).__getitem__, forms))
+            self.term: list = [None] * len(self.nt)  # rank → a term with that form
+            for i, r in enumerate(rank):
+                self.term[r] = terms[i]
+            del terms, forms
+            bits = max(1, (len(self.nt) + 1).bit_length())
+            self.bits, self.mask = bits, (1 << bits) - 1
+            # Predicate slot: 0 for rdf:type (sorted first), else rank + 1.
+            slot = [r + 1 for r in rank]
+            type_id = ids.iri_ids.get(str(_RDF_TYPE))
+            if type_id is not None:
+                slot[type_id] = 0
+            self.pslot_rank: dict[int, int] = {}  # slot → rank of its predicate
+            shift_s = 2 * bits
+            self.keys: dict = {}
+            for name, (ss, ps, os_) in columns.items():
+                for i in set(ps):
+                    self.pslot_rank[slot[i]] = rank[i]
+                # (rank(s) << 2 bits) | (slot(p) << bits) | rank(o), in C
+                keys = list(map(operator.or_, map(operator.or_,
+                                                  map(shift_s.__rlshift__, map(rank.__getitem__, ss)),
+                                                  map(bits.__rlshift__, map(slot.__getitem__, ps))),
+                                map(rank.__getitem__, os_)))
+                keys.sort()
+                self.keys[name] = keys
+            columns.clear()
+        self._turtle = self._jsonld = self._merged = self._summary = None
+
+    # ------------------------------------------------------------------ per-term forms
+
+    def turtle_forms(self) -> tuple:
+        """Every term's Turtle forms as subject and object, every predicate's, and the prefixes
+        each form uses (made on first use)."""
+        if self._turtle is None:
+            with _paused_gc():
+                subj, subj_pfx, obj, obj_pfx = [], [], [], []
+                none = frozenset()
+                used_by = {"": none}
+                for term, nt in zip(self.term, self.nt, strict=True):
+                    if isinstance(term, URIRef):
+                        form, prefix = _short_iri(term, nt)
+                        used = used_by.get(prefix) or used_by.setdefault(prefix, frozenset((prefix,)))
+                        subj.append(form)
+                        subj_pfx.append(used)
+                        obj.append(form)
+                        obj_pfx.append(used)
+                    else:
+                        subj.append(nt)
+                        subj_pfx.append(none)
+                        form, prefix = _object_form(term, nt)
+                        obj.append(form)
+                        obj_pfx.append(used_by.get(prefix) or used_by.setdefault(prefix, frozenset((prefix,))))
+                pred, pred_pfx = {}, {}
+                for slot, r in self.pslot_rank.items():
+                    if slot == 0:
+                        pred[slot], pred_pfx[slot] = "a", none
+                    else:
+                        pred[slot], pred_pfx[slot] = subj[r], subj_pfx[r]
+                        if not isinstance(self.term[r], URIRef):  # a predicate is shortened as an IRI
+                            form, prefix = _short_iri(self.term[r], self.nt[r])
+                            pred[slot], pred_pfx[slot] = form, frozenset((prefix,)) if prefix else none
+                self._turtle = (subj, subj_pfx, obj, obj_pfx, pred, pred_pfx)
+        return self._turtle
+
+    def jsonld_forms(self) -> tuple:
+        """Every term's JSON-LD texts as node id, as value and as type, and every predicate's key
+        (what ``json.dumps`` gives for each; made on first use)."""
+        if self._jsonld is None:
+            enc = encode_basestring  # json.dumps(str, ensure_ascii=False)
+            with _paused_gc():
+                jid, jval, jtype = [], [], []
+                compact: list = []  # rank → compacted IRI (JSON), for IRIs
+                for term, nt in zip(self.term, self.nt, strict=True):
+                    if isinstance(term, URIRef):
+                        form = _short_iri(term, nt)[0]
+                        text = enc(form[1:-1] if form.startswith("<") else form)
+                        compact.append(text)
+                        jid.append(text)
+                        jtype.append(text)
+                        jval.append('{"@id": ' + text + "}")
+                    else:
+                        compact.append(None)
+                        jid.append(enc(f"_:{term}"))
+                        jtype.append(None)  # only IRI objects of rdf:type go to "@type"
+                        if isinstance(term, BNode):
+                            jval.append('{"@id": ' + jid[-1] + "}")
+                        elif isinstance(term, Literal):  # json.dumps(_jsonld_value(term)), made by hand
+                            value = '{"@value": ' + enc(str(term))
+                            if term.language:
+                                value += ', "@language": ' + enc(term.language)
+                            elif term.datatype is not None and term.datatype != XSD.string:
+                                form = _short_iri(term.datatype)[0]
+                                value += ', "@type": ' + enc(form[1:-1] if form.startswith("<") else form)
+                            jval.append(value + "}")
+                        else:
+                            jval.append(json.dumps(_jsonld_value(term, _Shortener()), ensure_ascii=False))
+                jkey = {}
+                for slot, r in self.pslot_rank.items():
+                    if compact[r] is not None:
+                        jkey[slot] = compact[r]
+                    else:
+                        form = _short_iri(self.term[r], self.nt[r])[0]
+                        jkey[slot] = enc(form[1:-1] if form.startswith("<") else form)
+                self._jsonld = (jid, jval, jtype, jkey)
+        return self._jsonld
+
+    # ------------------------------------------------------------------ keys
+
+    def merged_keys(self) -> list[int]:
+        """The distinct triples of all graphs, sorted (what ``stikg.ttl`` holds; kept)."""
+        if self._merged is None:
+            with _paused_gc():
+                merged = list(itertools.chain.from_iterable(self.keys.values()))
+                merged.sort()  # each graph's keys are a sorted run: the sort merges them
+                if merged:  # each key unless the next one is the same
+                    last = merged[-1]
+                    merged = list(itertools.compress(merged, map(operator.ne, merged, itertools.islice(merged, 1, None))))
+                    merged.append(last)
+                self._merged = merged
+        return self._merged
+
+    def summary(self) -> tuple:
+        """Over the distinct triples of all graphs (kept): how many; the ranks of their subjects;
+        triples per predicate slot (0: rdf:type); triples per rank of an rdf:type object."""
+        if self._summary is None:
+            merged = self.merged_keys()
+            with _paused_gc():
+                subjects = set(map((2 * self.bits).__rrshift__, merged))
+                slots = list(map(self.mask.__and__, map(self.bits.__rrshift__, merged)))
+                typed = Counter(map(self.mask.__and__, itertools.compress(merged, map(operator.not_, slots))))
+                self._summary = (len(merged), subjects, Counter(slots), typed)
+        return self._summary
+
+    # ------------------------------------------------------------------ N-Triples / N-Quads
+
+    def ntriples(self, keys: list[int]) -> list[str]:
+        nt, bits, mask, preal = self.nt, self.bits, self.mask, self.pslot_rank
+        shift_s = 2 * bits
+        with _paused_gc():
+            return [f"{nt[k >> shift_s]} {nt[preal[(k >> bits) & mask]]} {nt[k & mask]} .\n" for k in keys]
+
+    def nquads(self) -> list[str]:
+        """Every graph's triples as N-Quads lines, sorted as strings."""
+        nt, bits, mask, preal = self.nt, self.bits, self.mask, self.pslot_rank
+        shift_s = 2 * bits
+        with _paused_gc():
+            # Graph names ordered by what follows the triple in their lines.
+            names = sorted(self.keys, key=lambda n: f"<{n}> .\n")
+            gbits = max(1, len(names).bit_length())
+            quads: list[int] = []
+            for g, name in enumerate(names):
+                # The triple's key with the predicate's own rank (rdf:type not first), then the graph.
+                quads.extend([((k >> shift_s << shift_s) | (preal[(k >> bits) & mask] << bits) | (k & mask)) << gbits | g
+                              for k in self.keys[name]])
+            quads.sort()
+            suffixes = [f" <{n}> .\n" for n in names]
+            gmask = (1 << gbits) - 1
+            shift_q = shift_s + gbits
+            shift_p = bits + gbits
+            lines = [f"{nt[q >> shift_q]} {nt[(q >> shift_p) & mask]} {nt[(q >> gbits) & mask]}{suffixes[q & gmask]}"
+                     for q in quads]
+            del quads
+            # Rank order is string order term by term; a line compares as its terms would unless a
+            # form were a prefix of another followed by a character below ' '. Sorting an ordered
+            # list costs one comparison per line, and makes the order exact in every case.
+            lines.sort()
+            return lines
+
+    # ------------------------------------------------------------------ Turtle / TriG
+
+    def turtle_body(self, keys: list[int], indent: str = "") -> tuple[list[str], set[str]]:
+        """The statements of ``keys`` grouped by subject and predicate; and the prefixes they use."""
+        subj, subj_pfx, obj, obj_pfx, pred, pred_pfx = self.turtle_forms()
+        bits, mask = self.bits, self.mask
+        shift_s = 2 * bits
+        with _paused_gc():
+            out: list[str] = []
+            append = out.append
+            current_s = current_p = -1
+            for k in keys:
+                s = k >> shift_s
+                p = (k >> bits) & mask
+                o = k & mask
+                if s != current_s:
+                    if current_s >= 0:
+                        append(" .\n")
+                    append(f"{indent}{subj[s]} {pred[p]} {obj[o]}")
+                    current_s, current_p = s, p
+                elif p != current_p:
+                    append(f" ;\n{indent}    {pred[p]} {obj[o]}")
+                    current_p = p
+                else:
+                    append(f" ,\n{indent}        {obj[o]}")
+            if current_s >= 0:
+                append(" .\n")
+            used: set[str] = set()
+            for r in set(map(shift_s.__rrshift__, keys)):
+                used |= subj_pfx[r]
+            for slot in set(map(mask.__and__, map(bits.__rrshift__, keys))):
+                used |= pred_pfx[slot]
+            for r in set(map(mask.__and__, keys)):
+                used |= obj_pfx[r]
+            return out, used
+
+    def turtle(self, keys: list[int]) -> list[str]:
+        """Turtle of ``keys``, in pieces to join: the prefixes used, then the statements."""
+        body, used = self.turtle_body(keys)
+        body.insert(0, _prefix_header(used))
+        return body
+
+    def turtle_files(self, names: Iterable) -> Iterator[tuple[object, str, str, set[str]]]:
+        """Per graph: (name, Turtle file text, its statements indented for TriG, prefixes used)."""
+        subj, _, obj, _, pred, _ = self.turtle_forms()
+        # Indenting a body's lines gives the TriG body, unless a form itself holds a line break.
+        newline_free = not any("\n" in f for f in (*subj, *obj, *pred.values()))
+        for name in names:
+            body, used = self.turtle_body(self.keys[name])
+            text = "".join(body)
+            if not text:
+                indented = ""
+            elif newline_free:
+                indented = "    " + text[:-1].replace("\n", "\n    ") + "\n"
+            else:
+                indented = "".join(self.turtle_body(self.keys[name], indent="    ")[0])
+            yield name, _prefix_header(used) + text, indented, used
+
+    def trig(self, bodies: Mapping | None = None) -> list[str]:
+        """TriG: one GRAPH block per named graph, graphs in IRI order (``bodies``: indented
+        statements and prefixes per graph, from :meth:`turtle_files`, when already made)."""
+        if bodies is None:
+            bodies = {name: (indented, used) for name, _, indented, used in self.turtle_files(self.keys)}
+        used_all: set[str] = set()
+        parts = []
+        for name in sorted(self.keys, key=str):
+            indented, used = bodies[name]
+            used_all |= used
+            parts.append(f"<{name}> {{\n{indented}}}\n\n")
+        parts.insert(0, _prefix_header(used_all))
+        return parts
+
+    # ------------------------------------------------------------------ JSON-LD
+
+    def jsonld_nodes(self, keys: list[int]) -> list[str]:
+        """One JSON object per subject (what ``json.dumps`` gives for :func:`_node_objects`)."""
+        jid, jval, jtype, jkey = self.jsonld_forms()
+        bits, mask = self.bits, self.mask
+        shift_s = 2 * bits
+        type_key = '"@type"'
+        with _paused_gc():
+            out: list[str] = []
+            current_s = -1
+            node: dict = {}
+            for k in keys:
+                s = k >> shift_s
+                p = (k >> bits) & mask
+                o = k & mask
+                if s != current_s:
+                    if current_s >= 0:
+                        out.append(_render_node(jid[current_s], node))
+                    node = {}
+                    current_s = s
+                if p == 0 and jtype[o] is not None:
+                    key, value = type_key, jtype[o]
+                else:
+                    key, value = jkey[p], jval[o]
+                values = node.get(key)
+                if values is None:
+                    node[key] = [value]
+                else:
+                    values.append(value)
+            if current_s >= 0:
+                out.append(_render_node(jid[current_s], node))
+            return out
+
+    def jsonld(self) -> list[str]:
+        """JSON-LD in pieces to join (see :func:`jsonld`)."""
+        parts = ['{"@context": ' + json.dumps(jsonld_context()["@context"], ensure_ascii=False) + ',\n "@graph": [']
+        for i, name in enumerate(sorted(self.keys, key=str)):
+            nodes = ",\n   ".join(self.jsonld_nodes(self.keys[name]))
+            parts.append(("," if i else "") + '\n  {"@id": ' + json.dumps(str(name)) + ', "@graph": [\n   ' + nodes
+                         + "\n  ]}")
+        parts.append("\n ]}\n")
+        return parts
+
+
+def _render_node(subject_json: str, node: dict) -> str:
+    return "{\"@id\": " + subject_json + "".join(f", {key}: [{', '.join(values)}]" for key, values in node.items()) + "}"
+
+
+def _prefix_header(used: set[str]) -> str:
+    lines = [f"@prefix {p}: <{PREFIXES[p]}> .\n" for p in sorted(used)]
     return "".join(lines) + ("\n" if lines else "")
 
 
 def turtle(triples: Iterable[Triple]) -> str:
     """Readable Turtle: prefixes, one block per subject, predicates grouped with ';'."""
-    shortener = _Shortener()
-    body = _turtle_body(triples, shortener)
-    return _prefix_header(shortener) + "".join(body)
+    index = Indexed({"": triples})
+    return "".join(index.turtle(index.keys[""]))
 
 
 def trig(graphs: Mapping[URIRef, Iterable[Triple]]) -> str:
     """TriG: one GRAPH block per named graph, graphs in IRI order."""
-    shortener = _Shortener()
-    parts = []
-    for name in sorted(graphs, key=str):
-        body = _turtle_body(graphs[name], shortener, indent="    ")
-        parts.append(f"<{name}> {{\n" + "".join(body) + "}\n\n")
-    return _prefix_header(shortener) + "".join(parts)
+    return "".join(Indexed(graphs).trig())
 
 
 def jsonld_context() -> dict:
@@ -228,30 +607,11 @@ def _compact(term: URIRef, shortener: _Shortener) -> str:
     return short[1:-1] if short.startswith("<") else short
 
 
-def _node_objects(triples: Iterable[Triple], shortener: _Shortener) -> list[dict]:
-    nodes: dict = {}
-    for s, p, o in sorted_triples(triples):
-        node = nodes.setdefault(s, {"@id": _compact(s, shortener) if isinstance(s, URIRef) else f"_:{s}"})
-        if p == RDF.type and isinstance(o, URIRef):
-            node.setdefault("@type", []).append(_compact(o, shortener))
-        else:
-            node.setdefault(_compact(p, shortener), []).append(_jsonld_value(o, shortener))
-    return list(nodes.values())
-
-
 def jsonld(graphs: Mapping[URIRef, Iterable[Triple]]) -> str:
     """JSON-LD 1.1 with the published context inlined; one named-graph object per graph."""
-    shortener = _Shortener()
-    # Built by hand around json.dumps of each node (the C encoder; indent= would use the slow
-    # pure-Python one): one node object per line keeps the file diffable.
-    parts = ['{"@context": ' + json.dumps(jsonld_context()["@context"], ensure_ascii=False) + ',\n "@graph": [']
-    graph_parts = []
-    for name in sorted(graphs, key=str):
-        nodes = ",\n   ".join(json.dumps(n, ensure_ascii=False) for n in _node_objects(graphs[name], shortener))
-        graph_parts.append('\n  {"@id": ' + json.dumps(str(name)) + ', "@graph": [\n   ' + nodes + "\n  ]}")
-    parts.append(",".join(graph_parts))
-    parts.append("\n ]}\n")
-    return "".join(parts)
+    # Built by hand around json.dumps of each node's parts (the C encoder; indent= would use the
+    # slow pure-Python one): one node object per line keeps the file diffable.
+    return "".join(Indexed(graphs).jsonld())
 
 
 def serialize(fmt: str, graphs: Mapping[URIRef, Iterable[Triple]]) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS
 
-from stikg import vocab
+from stikg import kgwriter, vocab
 from stikg.config import base_iri
 from stikg.corpus import Document
 from stikg.mapping import date_literal, en, integer, ja
@@ -50,10 +50,30 @@ def namespace_of(iri: str) -> str:
 
 def vocabularies(triples: Iterable[Triple]) -> list[URIRef]:
     """Namespaces of every property and class used in ``triples`` (plus :data:`VOCABULARIES`)."""
-    terms = {str(p) for _, p, _ in triples}
-    terms |= {str(o) for _, p, o in triples if p == RDF.type and isinstance(o, URIRef)}
+    triples = list(triples)
+    return _vocabularies([p for _, p, _ in triples], [o for _, p, o in triples if p == RDF.type and isinstance(o, URIRef)])
+
+
+def _vocabularies(properties: Iterable, classes: Iterable) -> list[URIRef]:
+    terms = {str(p) for p in properties} | {str(c) for c in classes}
     spaces = {namespace_of(t) for t in terms} | {str(vocab.PREFIXES[p]) for p in VOCABULARIES}
     return [URIRef(ns) for ns in sorted(spaces) if ns == str(vocab.STIKG) or not ns.startswith(base_iri())]
+
+
+class _Counts:
+    """What VoID counts over the distinct triples of all graphs, from the writer's index (the
+    graphs' terms numbered, their triples as integers): no set of a million rdflib triples."""
+
+    def __init__(self, graphs: Mapping[URIRef, set[Triple]]):
+        index = kgwriter.index_of(graphs)
+        triples, subjects, slots, typed = index.summary()
+        terms = index.term
+        base = base_iri()
+        self.triples = triples
+        self.subjects = len(subjects)
+        self.entities = sum(1 for r in subjects if isinstance(terms[r], URIRef) and str(terms[r]).startswith(base))
+        self.properties = Counter({terms[index.pslot_rank[slot]]: n for slot, n in slots.items()})  # triples each
+        self.classes = Counter({terms[r]: n for r, n in typed.items() if isinstance(terms[r], URIRef)})
 
 
 def describe(graphs: Mapping[URIRef, set[Triple]], documents: list[Document]) -> set[Triple]:
@@ -61,7 +81,7 @@ def describe(graphs: Mapping[URIRef, set[Triple]], documents: list[Document]) ->
     base = base_iri()
     d = dataset_iri()
     t: set[Triple] = set()
-    all_triples: set[Triple] = set().union(*graphs.values())
+    counts = _Counts(graphs)
     t.update({
         (d, RDF.type, VOID.Dataset), (d, RDF.type, DCAT.Dataset),
         (d, DCTERMS.title, ja("科学技術・イノベーション政策ナレッジグラフ (stikg)")),
@@ -84,11 +104,10 @@ def describe(graphs: Mapping[URIRef, set[Triple]], documents: list[Document]) ->
             "Source: MEXT website. Corpus-derived data is used under the Government of Japan Standard "
             "Terms of Use 2.0 (compatible with CC BY 4.0); attribution required. The code is MIT-licensed.")),
         (d, DCTERMS.created, date_literal(creation_date(documents))),
-        (d, VOID.triples, integer(len(all_triples))),
-        (d, VOID.entities, integer(len({s for s, _, _ in all_triples if isinstance(s, URIRef)
-                                        and str(s).startswith(base)}))),
-        (d, VOID.distinctSubjects, integer(len({s for s, _, _ in all_triples}))),
-        (d, VOID.properties, integer(len({p for _, p, _ in all_triples}))),
+        (d, VOID.triples, integer(counts.triples)),
+        (d, VOID.entities, integer(counts.entities)),
+        (d, VOID.distinctSubjects, integer(counts.subjects)),
+        (d, VOID.properties, integer(len(counts.properties))),
         (d, VOID.uriSpace, Literal(base)),
         (d, VOID.sparqlEndpoint, URIRef(f"{base}sparql")),
         (d, VOID.exampleResource, URIRef(f"{base}strategy/integrated-innovation-strategy-2024")),
@@ -96,7 +115,7 @@ def describe(graphs: Mapping[URIRef, set[Triple]], documents: list[Document]) ->
         (d, DCAT.keyword, ja("科学技術・イノベーション政策")), (d, DCAT.keyword, en("STI policy")),
         (d, DCAT.keyword, en("research funding")), (d, DCAT.keyword, en("Japan")),
     })
-    for namespace in vocabularies(all_triples):
+    for namespace in _vocabularies(counts.properties, counts.classes):
         t.add((d, VOID.vocabulary, namespace))
     for doc in documents:
         source = vocab.document_iri(doc.entry.stem)
@@ -122,12 +141,10 @@ def describe(graphs: Mapping[URIRef, set[Triple]], documents: list[Document]) ->
         (sparql, DCAT.accessURL, URIRef(f"{base}sparql")), (sparql, DCTERMS.title, en("SPARQL 1.1 endpoint")),
     })
     # Class and property partitions, and one subset per named graph.
-    classes = Counter(o for s, p, o in all_triples if p == RDF.type and isinstance(o, URIRef))
-    for cls, count in classes.items():
+    for cls, count in counts.classes.items():
         part = URIRef(f"{base}dataset/class/{vocab.digest(cls, length=12)}")
         t.update({(d, VOID.classPartition, part), (part, VOID["class"], cls), (part, VOID.entities, integer(count))})
-    properties = Counter(p for _, p, _ in all_triples)
-    for prop, count in properties.items():
+    for prop, count in counts.properties.items():
         part = URIRef(f"{base}dataset/property/{vocab.digest(prop, length=12)}")
         t.update({(d, VOID.propertyPartition, part), (part, VOID.property, prop), (part, VOID.triples, integer(count))})
     for name, triples in graphs.items():
