@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -16,18 +17,74 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from stikg import kgwriter, serialize
-from stikg.serialize import (
-    _compact,
-    _jsonld_value,
-    _Shortener,
-    jsonld_context,
-    nt_row,
-    sorted_triples,
-    term_nt,
-)
+from stikg.serialize import jsonld_context, nt_row, sorted_triples, term_nt
 from stikg.vocab import PREFIXES, STIKG
 
 # ----------------------------------------------------------------------------- the reference
+
+_PREFIX_ORDER = sorted(((str(ns), p) for p, ns in PREFIXES.items()), key=lambda x: -len(x[0]))
+_SAFE_LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?$")
+_INTEGER = re.compile(r"[+-]?\d+")
+
+
+class _Shortener:
+    """Prefixed names for IRIs (memoised) and Turtle forms for objects."""
+
+    def __init__(self):
+        self.used: set[str] = set()
+        self._iri_cache: dict = {}
+
+    def iri(self, term) -> str:
+        cached = self._iri_cache.get(term)
+        if cached is not None:
+            if cached[1]:
+                self.used.add(cached[1])
+            return cached[0]
+        text = str(term)
+        form, prefix = None, ""
+        for ns, candidate in _PREFIX_ORDER:
+            if text.startswith(ns):
+                local = text[len(ns):]
+                if local == "" or _SAFE_LOCAL.match(local):
+                    form, prefix = f"{candidate}:{local}", candidate
+                break
+        if form is None:
+            form = term_nt(term)
+        self._iri_cache[term] = (form, prefix)
+        if prefix:
+            self.used.add(prefix)
+        return form
+
+    def obj(self, term) -> str:
+        if isinstance(term, URIRef):
+            return self.iri(term)
+        datatype = getattr(term, "datatype", None)
+        lexical = str(term)
+        if datatype == XSD.integer and _INTEGER.fullmatch(lexical):
+            return lexical
+        if datatype == XSD.boolean and lexical in ("true", "false"):
+            return lexical
+        if isinstance(term, Literal) and datatype is not None and term.language is None:
+            return term_nt(Literal(lexical)) + "^^" + self.iri(datatype)
+        return term_nt(term)
+
+
+def _compact(term, shortener) -> str:
+    short = shortener.iri(term)
+    return short[1:-1] if short.startswith("<") else short
+
+
+def _jsonld_value(term, shortener) -> dict:
+    if isinstance(term, URIRef):
+        return {"@id": _compact(term, shortener)}
+    if isinstance(term, BNode):
+        return {"@id": f"_:{term}"}
+    value: dict = {"@value": str(term)}
+    if term.language:
+        value["@language"] = term.language
+    elif term.datatype is not None and term.datatype != XSD.string:
+        value["@type"] = _compact(term.datatype, shortener)
+    return value
 
 
 def _prefix_header(used) -> str:
@@ -227,3 +284,23 @@ def test_a_writer_process_that_dies_fails_the_write():
 
     with pytest.raises(StikgError, match="died"):
         kgwriter.run_groups([[lambda: os._exit(3)], [lambda: {}]])
+
+
+
+def test_run_groups_keeps_the_order_and_works_without_fork(monkeypatch):
+    import multiprocessing.process
+    import os
+
+    groups = [[lambda: ("a", os.getpid()), lambda: ("b", os.getpid())], [lambda: ("c", os.getpid())],
+              [lambda: ("d", os.getpid())]]
+    results = kgwriter.run_groups(groups)
+    assert [name for name, _ in results] == ["a", "b", "c", "d"]
+    assert results[3][1] == os.getpid() and (results[0][1] != os.getpid() or not kgwriter._can_fork())
+
+    def no_fork(self):
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", no_fork)
+    results = kgwriter.run_groups(groups)
+    assert [name for name, _ in results] == ["a", "b", "c", "d"]
+    assert {pid for _, pid in results} == {os.getpid()}

@@ -304,15 +304,19 @@ def compute_stats(documents, extractions, mapped, graphs, report: ValidationRepo
     """Counts per class and per document; what was extracted, skipped and unresolved."""
     from stikg.kgwriter import with_predicate
 
-    typed = set()  # the distinct rdf:type triples of all graphs (no union of all the triples)
-    for triples in graphs.values():
-        typed.update(with_predicate(triples, RDF.type))
+    # The rdf:type triples of each graph (a document's graph is its mapped triples: found once),
+    # and the distinct ones of all graphs (no union of all the triples).
+    typed_in = {id(triples): with_predicate(triples, RDF.type) for triples in graphs.values()}
+    typed = set().union(*typed_in.values())
     classes = Counter(str(o) for s, p, o in typed if not isinstance(o, Literal))
     per_document = {}
     for doc in documents:
         ext = extractions[doc.entry.id]
         m = mapped[doc.entry.id]
-        per_class = Counter(str(o) for s, p, o in with_predicate(m.triples, RDF.type))
+        doc_typed = typed_in.get(id(m.triples))
+        if doc_typed is None:
+            doc_typed = with_predicate(m.triples, RDF.type)
+        per_class = Counter(str(o) for s, p, o in doc_typed)
         per_document[doc.entry.id] = {
             "lines": len(doc.lines),
             "triples": len(m.triples),

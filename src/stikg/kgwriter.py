@@ -82,8 +82,9 @@ def _write(path: Path, pieces: list[str]) -> dict[str, str]:
     bytes a character (Japanese labels make it two), twice the UTF-8 bytes written.
     """
     data = bytearray()
-    for i in range(0, len(pieces), 65536):
-        data += "".join(pieces[i:i + 65536]).encode("utf-8")
+    step = 4096 if len(pieces) > 65536 else 1  # many lines, or a few graphs' texts
+    for i in range(0, len(pieces), step):
+        data += "".join(pieces[i:i + step]).encode("utf-8")
     atomic.write_bytes(path, data)
     return {str(path): hashlib.sha256(data).hexdigest()}
 
@@ -137,24 +138,32 @@ def run_groups(groups: list[list[Callable[[], dict]]], parallel: bool = True) ->
     With ``parallel`` (and ``fork`` available, and more than one CPU) every group but the last
     runs in a forked worker process, the last in this process meanwhile. A worker's exception is
     raised here; a worker that dies without answering is an error too. Workers are killed if this
-    process fails first, and die with it (``PR_SET_PDEATHSIG``) if it is killed.
+    process fails first, and die with it (``PR_SET_PDEATHSIG``) if it is killed. A group whose
+    worker cannot be started runs here.
     """
     import multiprocessing as mp
 
-    if not parallel or len(groups) < 2 or "fork" not in mp.get_all_start_methods() or (os.cpu_count() or 1) < 2:
+    if not (parallel and len(groups) > 1 and _can_fork()):
         return [fn() for group in groups for fn in group]
     ctx = mp.get_context("fork")
-    started = []
+    results: list[list | None] = [None] * len(groups)
+    started = []  # (group number, process, pipe end)
     try:
-        for group in groups[:-1]:
+        for i, group in enumerate(groups[:-1]):
             reader, writer = ctx.Pipe(duplex=False)
             proc = ctx.Process(target=_worker, args=(group, writer, os.getpid()), daemon=True)
-            proc.start()
-            writer.close()
-            started.append((proc, reader))
-        mine = [fn() for fn in groups[-1]]
-        theirs = []
-        for proc, reader in started:
+            try:
+                proc.start()
+            except OSError:  # no fork today (process or memory limits): done here below
+                reader.close()
+                continue
+            finally:
+                writer.close()
+            started.append((i, proc, reader))
+        for i, group in enumerate(groups):
+            if i == len(groups) - 1 or not any(i == j for j, _, _ in started):
+                results[i] = [fn() for fn in group]
+        for i, proc, reader in started:
             try:
                 status, payload = reader.recv()
             except EOFError:
@@ -163,14 +172,25 @@ def run_groups(groups: list[list[Callable[[], dict]]], parallel: bool = True) ->
             proc.join()
             if status == "error":
                 raise payload
-            theirs.extend(payload)
-        return theirs + mine
+            results[i] = payload
+        return [result for group_results in results for result in group_results]
     finally:
-        for proc, reader in started:
+        for _, proc, reader in started:
             if proc.is_alive():
                 proc.kill()
             proc.join()
             reader.close()
+
+
+def _can_fork() -> bool:
+    import multiprocessing as mp
+
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    # (a daemonic process, e.g. a multiprocessing pool worker, may not have children)
+    return cpus > 1 and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon
 
 
 def _worker(group: list[Callable[[], dict]], conn, parent: int) -> None:

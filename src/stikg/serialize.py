@@ -4,7 +4,8 @@ rdflib's Turtle serialiser is superlinear and orders some output by hash; these 
 statements once (by their N-Triples form) and stream them, so the same graph always gives the
 same bytes and a million triples take seconds. Literal and IRI escaping is N-Triples escaping,
 which is valid Turtle/TriG; IRIs are shortened to prefixed names only when the local part is a
-safe Turtle PN_LOCAL.
+safe Turtle PN_LOCAL. Every format is made from an :class:`Indexed` (terms numbered, triples as
+sorted integers), which ``kgwriter`` builds once for all the files of ``kg/``.
 """
 
 from __future__ import annotations
@@ -140,8 +141,8 @@ def _short_iri(term, nt: str | None = None) -> tuple[str, str]:
 
 
 def _object_form(term, nt: str) -> tuple[str, str]:
-    """What :meth:`_Shortener.obj` gives for a term that is not an IRI (``nt``: its N-Triples
-    form), and the prefix that form uses."""
+    """The Turtle form of a term that is not an IRI (``nt``: its N-Triples form), and the prefix
+    that form uses: integers and booleans bare, other typed literals with a shortened datatype."""
     datatype = getattr(term, "datatype", None)
     lexical = str(term)
     if datatype == _XSD_INTEGER and _INTEGER.fullmatch(lexical):
@@ -170,70 +171,50 @@ class _Ids:
 
     def __init__(self):
         self.counter = itertools.count()
-        self.iri_ids: defaultdict = defaultdict(self.counter.__next__)
+        self.iri_ids: defaultdict = defaultdict(self.counter.__next__)  # IRI string → id
         self.literal_ids: defaultdict = defaultdict(self.counter.__next__)
         self.other_ids: defaultdict = defaultdict(self.counter.__next__)
-        self.terms: dict = {}  # id → a term with that id
+        self.literals: dict = {}  # id → a literal with that id
+
+    def shared_column(self, column: tuple) -> list[int]:
+        """The id of each term of ``column``, a column whose terms are mostly shared objects (a
+        subject's IRI is one object in all of its triples): each distinct object is looked up
+        once, found again by identity (``id()``, an int)."""
+        objects = list(map(id, column))
+        distinct = dict(zip(objects, column, strict=True))
+        of_object = dict(zip(distinct, self.column(tuple(distinct.values())), strict=True))
+        return list(map(of_object.__getitem__, objects))
 
     def column(self, column: tuple) -> list[int]:
         """The id of each term of ``column``."""
         kinds = list(map(_KIND.get, map(type, column), itertools.repeat(2)))
         if kinds.count(0) == len(kinds):
-            ids = list(map(self.iri_ids.__getitem__, map(str, column)))
-            self.terms.update(zip(ids, column, strict=True))
-            return ids
-        iris = list(itertools.compress(column, map(operator.not_, kinds)))
+            return list(map(self.iri_ids.__getitem__, map(str, column)))
+        iris = itertools.compress(column, map(operator.not_, kinds))
         literals = list(itertools.compress(column, map(operator.eq, kinds, itertools.repeat(1))))
-        others = list(itertools.compress(column, map(operator.eq, kinds, itertools.repeat(2))))
-        parts = [list(map(self.iri_ids.__getitem__, map(str, iris))),
-                 list(map(self.literal_ids.__getitem__, zip(map(str, literals), map(_LANGUAGE, literals),
-                                                            map(_DATATYPE, literals), strict=True))),
-                 list(map(self.other_ids.__getitem__, others))]
-        for ids, terms in zip(parts, (iris, literals, others), strict=True):
-            self.terms.update(zip(ids, terms, strict=True))
-        return list(map(next, map(tuple(map(iter, parts)).__getitem__, kinds)))
+        others = itertools.compress(column, map(operator.eq, kinds, itertools.repeat(2)))
+        of_literals = list(map(self.literal_ids.__getitem__, zip(map(str, literals), map(_LANGUAGE, literals),
+                                                                 map(_DATATYPE, literals), strict=True)))
+        self.literals.update(zip(of_literals, literals, strict=True))
+        parts = (map(self.iri_ids.__getitem__, map(str, iris)), iter(of_literals),
+                 map(self.other_ids.__getitem__, others))
+        return list(map(next, map(parts.__getitem__, kinds)))
 
-
-class _Shortener:
-    """Prefixed names for IRIs (memoised) and Turtle forms for objects."""
-
-    def __init__(self):
-        self.order = _PREFIX_ORDER
-        self.used: set[str] = set()
-        self._iri_cache: dict = {}
-        self._obj_cache: dict = {}
-
-    def iri(self, term: URIRef) -> str:
-        cached = self._iri_cache.get(term)
-        if cached is not None:
-            if cached[1]:
-                self.used.add(cached[1])
-            return cached[0]
-        form, prefix = _short_iri(term)
-        self._iri_cache[term] = (form, prefix)
-        if prefix:
-            self.used.add(prefix)
-        return form
-
-    def obj(self, term) -> str:
-        if isinstance(term, URIRef):
-            return self.iri(term)
-        cached = self._obj_cache.get(term)
-        if cached is not None:
-            return cached
-        datatype = getattr(term, "datatype", None)
-        lexical = str(term)
-        if datatype == _XSD_INTEGER and _INTEGER.fullmatch(lexical):
-            form = lexical
-        elif datatype == _XSD_BOOLEAN and lexical in ("true", "false"):
-            form = lexical
-        elif isinstance(term, Literal) and datatype is not None and term.language is None:
-            form = term_nt(Literal(lexical)) + "^^" + self.iri(datatype)
-        else:
-            form = term_nt(term)
-        if len(self._obj_cache) < 1_000_000:
-            self._obj_cache[term] = form
-        return form
+    def terms(self) -> tuple[list, list[str]]:
+        """Every id's term and N-Triples form. IRIs are made again from their strings, as
+        ``URIRef(text)`` would (without its validity warning: the graph's IRIs were checked when
+        they were made)."""
+        count = len(self.iri_ids) + len(self.literal_ids) + len(self.other_ids)
+        terms: list = [None] * count
+        forms: list = [None] * count
+        new_iri = str.__new__
+        for text, i in self.iri_ids.items():
+            terms[i], forms[i] = new_iri(URIRef, text), _iri_nt(text)
+        for i, term in self.literals.items():
+            terms[i], forms[i] = term, _literal_nt(term)
+        for term, i in self.other_ids.items():
+            terms[i], forms[i] = term, term_nt(term)
+        return terms, forms
 
 
 class _paused_gc:
@@ -249,6 +230,18 @@ class _paused_gc:
             gc.enable()
 
 
+def _jsonld_literal(term: Literal) -> str:
+    """``json.dumps(_jsonld_value(term), ensure_ascii=False)`` for a literal, made by hand."""
+    enc = encode_basestring
+    value = '{"@value": ' + enc(str(term))
+    if term.language:
+        value += ', "@language": ' + enc(term.language)
+    elif term.datatype is not None and term.datatype != XSD.string:
+        form = _short_iri(term.datatype)[0]
+        value += ', "@type": ' + enc(form[1:-1] if form.startswith("<") else form)
+    return value + "}"
+
+
 class Indexed:
     """Named graphs indexed once for every serialiser: terms numbered in N-Triples order, each
     graph's triples as sorted integers.
@@ -259,7 +252,10 @@ class Indexed:
     cheaper than sorting tuples of strings, each term's forms (N-Triples, Turtle, JSON-LD) are made
     once however often it occurs, and one index serves every format, so the ``kg/`` writer sorts
     each graph once instead of once per file. The output is byte for byte what the straightforward
-    serialisers give (tests/test_serialize_indexed.py compares them).
+    serialisers give (tests/test_serialize_indexed.py compares them). One difference, where those
+    were not deterministic: literals rdflib calls equal but writes differently (language tags that
+    differ only in case) in different graphs are kept apart here, each written as it is; the
+    straightforward writers wrote the form of whichever they had met first.
     """
 
     def __init__(self, graphs: Mapping[URIRef, Iterable[Triple]]):
@@ -267,17 +263,10 @@ class Indexed:
             rows = {name: list(zip(*triples, strict=True)) if triples else [(), (), ()]
                     for name, triples in graphs.items()}
             ids = _Ids()
-            columns = {name: [ids.column(c) for c in cols] for name, cols in rows.items()}
+            columns = {name: (ids.shared_column(ss), ids.column(ps), ids.column(os_))
+                       for name, (ss, ps, os_) in rows.items()}
             del rows
-            count = next(ids.counter)
-            terms: list = list(map(ids.terms.__getitem__, range(count)))  # provisional id → term
-            forms: list = [None] * count  # provisional id → N-Triples form
-            for i in ids.iri_ids.values():
-                forms[i] = _iri_nt(str(terms[i]))
-            for i in ids.literal_ids.values():
-                forms[i] = _literal_nt(terms[i])
-            for i in ids.other_ids.values():
-                forms[i] = term_nt(terms[i])
+            terms, forms = ids.terms()  # provisional id → term, N-Triples form
             self.nt: list[str] = sorted(set(forms))  # rank → N-Triples form
             rank = list(map(dict(zip(self.nt, range(len(self.nt)), strict=True)).__getitem__, forms))
             self.term: list = [None] * len(self.nt)  # rank → a term with that form
@@ -297,11 +286,8 @@ class Indexed:
             for name, (ss, ps, os_) in columns.items():
                 for i in set(ps):
                     self.pslot_rank[slot[i]] = rank[i]
-                # (rank(s) << 2 bits) | (slot(p) << bits) | rank(o), in C
-                keys = list(map(operator.or_, map(operator.or_,
-                                                  map(shift_s.__rlshift__, map(rank.__getitem__, ss)),
-                                                  map(bits.__rlshift__, map(slot.__getitem__, ps))),
-                                map(rank.__getitem__, os_)))
+                keys = [(a << shift_s) | (b << bits) | c for a, b, c in
+                        zip(map(rank.__getitem__, ss), map(slot.__getitem__, ps), map(rank.__getitem__, os_), strict=True)]
                 keys.sort()
                 self.keys[name] = keys
             columns.clear()
@@ -335,11 +321,11 @@ class Indexed:
                 for slot, r in self.pslot_rank.items():
                     if slot == 0:
                         pred[slot], pred_pfx[slot] = "a", none
-                    else:
+                    elif isinstance(self.term[r], URIRef):
                         pred[slot], pred_pfx[slot] = subj[r], subj_pfx[r]
-                        if not isinstance(self.term[r], URIRef):  # a predicate is shortened as an IRI
-                            form, prefix = _short_iri(self.term[r], self.nt[r])
-                            pred[slot], pred_pfx[slot] = form, frozenset((prefix,)) if prefix else none
+                    else:  # a predicate is shortened as an IRI would be, whatever it is
+                        form, prefix = _short_iri(self.term[r], self.nt[r])
+                        pred[slot], pred_pfx[slot] = form, frozenset((prefix,)) if prefix else none
                 self._turtle = (subj, subj_pfx, obj, obj_pfx, pred, pred_pfx)
         return self._turtle
 
@@ -359,22 +345,16 @@ class Indexed:
                         jid.append(text)
                         jtype.append(text)
                         jval.append('{"@id": ' + text + "}")
+                        continue
+                    compact.append(None)
+                    jtype.append(None)  # only IRI objects of rdf:type go to "@type"
+                    jid.append(enc(f"_:{term}"))
+                    if isinstance(term, BNode):
+                        jval.append('{"@id": ' + jid[-1] + "}")
+                    elif isinstance(term, Literal):
+                        jval.append(_jsonld_literal(term))
                     else:
-                        compact.append(None)
-                        jid.append(enc(f"_:{term}"))
-                        jtype.append(None)  # only IRI objects of rdf:type go to "@type"
-                        if isinstance(term, BNode):
-                            jval.append('{"@id": ' + jid[-1] + "}")
-                        elif isinstance(term, Literal):  # json.dumps(_jsonld_value(term)), made by hand
-                            value = '{"@value": ' + enc(str(term))
-                            if term.language:
-                                value += ', "@language": ' + enc(term.language)
-                            elif term.datatype is not None and term.datatype != XSD.string:
-                                form = _short_iri(term.datatype)[0]
-                                value += ', "@type": ' + enc(form[1:-1] if form.startswith("<") else form)
-                            jval.append(value + "}")
-                        else:
-                            jval.append(json.dumps(_jsonld_value(term, _Shortener()), ensure_ascii=False))
+                        jval.append(json.dumps(_jsonld_value(term), ensure_ascii=False))
                 jkey = {}
                 for slot, r in self.pslot_rank.items():
                     if compact[r] is not None:
@@ -428,11 +408,12 @@ class Indexed:
             # Graph names ordered by what follows the triple in their lines.
             names = sorted(self.keys, key=lambda n: f"<{n}> .\n")
             gbits = max(1, len(names).bit_length())
+            # A triple's key with its predicate's own rank in place of the slot (rdf:type not
+            # first), then the graph.
+            delta = {slot: (r - slot) << bits for slot, r in preal.items()}
             quads: list[int] = []
             for g, name in enumerate(names):
-                # The triple's key with the predicate's own rank (rdf:type not first), then the graph.
-                quads.extend([((k >> shift_s << shift_s) | (preal[(k >> bits) & mask] << bits) | (k & mask)) << gbits | g
-                              for k in self.keys[name]])
+                quads.extend([(k + delta[(k >> bits) & mask]) << gbits | g for k in self.keys[name]])
             quads.sort()
             suffixes = [f" <{n}> .\n" for n in names]
             gmask = (1 << gbits) - 1
@@ -457,6 +438,8 @@ class Indexed:
         with _paused_gc():
             out: list[str] = []
             append = out.append
+            subjects: list[int] = []  # each subject block's subject
+            runs: list[int] = []  # each predicate run's predicate
             current_s = current_p = -1
             for k in keys:
                 s = k >> shift_s
@@ -467,17 +450,20 @@ class Indexed:
                         append(" .\n")
                     append(f"{indent}{subj[s]} {pred[p]} {obj[o]}")
                     current_s, current_p = s, p
+                    subjects.append(s)
+                    runs.append(p)
                 elif p != current_p:
                     append(f" ;\n{indent}    {pred[p]} {obj[o]}")
                     current_p = p
+                    runs.append(p)
                 else:
                     append(f" ,\n{indent}        {obj[o]}")
             if current_s >= 0:
                 append(" .\n")
             used: set[str] = set()
-            for r in set(map(shift_s.__rrshift__, keys)):
+            for r in set(subjects):
                 used |= subj_pfx[r]
-            for slot in set(map(mask.__and__, map(bits.__rrshift__, keys))):
+            for slot in set(runs):
                 used |= pred_pfx[slot]
             for r in set(map(mask.__and__, keys)):
                 used |= obj_pfx[r]
@@ -589,21 +575,21 @@ def jsonld_context() -> dict:
     return {"@context": {p: str(ns) for p, ns in sorted(PREFIXES.items())}}
 
 
-def _jsonld_value(term, shortener: _Shortener) -> dict:
+def _jsonld_value(term) -> dict:
     if isinstance(term, URIRef):
-        return {"@id": _compact(term, shortener)}
+        return {"@id": _compact(term)}
     if isinstance(term, BNode):
         return {"@id": f"_:{term}"}
     value: dict = {"@value": str(term)}
     if term.language:
         value["@language"] = term.language
     elif term.datatype is not None and term.datatype != XSD.string:
-        value["@type"] = _compact(term.datatype, shortener)
+        value["@type"] = _compact(term.datatype)
     return value
 
 
-def _compact(term: URIRef, shortener: _Shortener) -> str:
-    short = shortener.iri(term)
+def _compact(term: URIRef) -> str:
+    short = _short_iri(term)[0]
     return short[1:-1] if short.startswith("<") else short
 
 
