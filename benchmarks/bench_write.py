@@ -102,6 +102,7 @@ def worker(args) -> None:
     reset_peak()
     sampler = TreeSampler(os.getpid(), interval=0.1)
     t0 = time.perf_counter()
+    stats_given = stats is not None
     with sampler:
         if stats is None:  # as the build: compute_stats (over every graph), then write_kg
             stats = build.compute_stats([], {}, {}, graphs, report)
@@ -120,7 +121,7 @@ def worker(args) -> None:
                      "bytes": size, "pid": pid})
         last[pid] = when
     print(json.dumps({
-        "quads": sum(len(t) for t in graphs.values()), "stats_s": round(t_stats - t0, 3),
+        "quads": sum(len(t) for t in graphs.values()), "stats_s": round(t_stats - t0, 3), "stats_given": stats_given,
         "write_kg_s": round(t1 - t_stats, 3), "total_s": round(t1 - t0, 3), "files": rows,
         "rss_before_mb": round(rss_before, 1), "peak_rss_mb": round(peak_mb(), 1),
         "peak_children_rss_mb": round(children, 1), "peak_tree_pss_mb": round(sampler.peak, 1),
@@ -167,6 +168,7 @@ def table(results: dict[str, dict]) -> str:
     lines = [head, "-" * len(head)]
     order = sorted(merged, key=lambda n: max(v[0] for v in merged[n].values()))
     lines.append(f"{'compute_stats':<22}" + "".join(
+        f" | {'(given)':>12} {'':>11}" if results[label]["stats_given"] else
         f" | {results[label]['stats_s']:>12.2f} {results[label]['stats_s']:>11.2f}" for label in labels))
     for name in order:
         cells = ""

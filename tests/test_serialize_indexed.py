@@ -304,3 +304,21 @@ def test_run_groups_keeps_the_order_and_works_without_fork(monkeypatch):
     results = kgwriter.run_groups(groups)
     assert [name for name, _ in results] == ["a", "b", "c", "d"]
     assert {pid for _, pid in results} == {os.getpid()}
+
+
+def test_merged_turtle_and_its_counts():
+    import random
+
+    rng = random.Random(5)
+    graphs = {g: {(rng.choice(SUBJECTS), rng.choice(PREDICATES), rng.choice(OBJECTS)) for _ in range(300)}
+              for g in GRAPHS}
+    merged = set().union(*graphs.values())
+    counted = serialize.Indexed(graphs)
+    counted_summary = counted.summary()
+    index = serialize.Indexed(graphs)
+    assert "".join(index.merged_turtle()) == ref_turtle(merged)
+    assert index.summary() == counted_summary
+    triples, subjects, slots, typed = counted_summary
+    assert triples == len(merged) and len(subjects) == len({s for s, _, _ in merged})
+    assert sum(slots.values()) == len(merged)
+    assert sum(typed.values()) == sum(1 for _, p, _ in merged if p == RDF.type)

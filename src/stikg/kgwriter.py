@@ -121,9 +121,8 @@ def _write_jsonld(directory: Path, index: serialize.Indexed) -> dict[str, str]:
 
 
 def _write_merged(directory: Path, index: serialize.Indexed) -> dict[str, str]:
-    digests = _write(directory / "stikg.ttl", index.turtle(index.merged_keys()))
-    index.summary()  # what void.describe() counts, made here while the worker still writes
-    return digests
+    # (also counts what void.describe() reports, here while the worker still writes)
+    return _write(directory / "stikg.ttl", index.merged_turtle())
 
 
 # Writers for the files of write_dataset(), in two groups of about equal work: the first runs in

@@ -382,7 +382,8 @@ class Indexed:
 
     def summary(self) -> tuple:
         """Over the distinct triples of all graphs (kept): how many; the ranks of their subjects;
-        triples per predicate slot (0: rdf:type); triples per rank of an rdf:type object."""
+        triples per predicate slot (0: rdf:type); triples per rank of an rdf:type object.
+        (:meth:`merged_turtle` makes it on the way; else it is counted here.)"""
         if self._summary is None:
             merged = self.merged_keys()
             with _paused_gc():
@@ -391,6 +392,23 @@ class Indexed:
                 typed = Counter(map(self.mask.__and__, itertools.compress(merged, map(operator.not_, slots))))
                 self._summary = (len(merged), subjects, Counter(slots), typed)
         return self._summary
+
+    def merged_turtle(self) -> list[str]:
+        """:meth:`turtle` of :meth:`merged_keys`; counts :meth:`summary` from its runs too."""
+        merged = self.merged_keys()
+        body, used, (subjects, runs, starts) = self.turtle_body(merged)
+        if self._summary is None:
+            with _paused_gc():
+                slots: Counter = Counter()
+                typed: Counter = Counter()
+                mask = self.mask
+                for slot, start, end in zip(runs, starts, [*starts[1:], len(merged)], strict=True):
+                    slots[slot] += end - start
+                    if slot == 0:
+                        typed.update(map(mask.__and__, merged[start:end]))
+                self._summary = (len(merged), set(subjects), slots, typed)
+        body.insert(0, _prefix_header(used))
+        return body
 
     # ------------------------------------------------------------------ N-Triples / N-Quads
 
@@ -430,8 +448,9 @@ class Indexed:
 
     # ------------------------------------------------------------------ Turtle / TriG
 
-    def turtle_body(self, keys: list[int], indent: str = "") -> tuple[list[str], set[str]]:
-        """The statements of ``keys`` grouped by subject and predicate; and the prefixes they use."""
+    def turtle_body(self, keys: list[int], indent: str = "") -> tuple[list[str], set[str], tuple]:
+        """The statements of ``keys`` grouped by subject and predicate; the prefixes they use; and
+        (each subject, each predicate run's slot, the position in ``keys`` where each run starts)."""
         subj, subj_pfx, obj, obj_pfx, pred, pred_pfx = self.turtle_forms()
         bits, mask = self.bits, self.mask
         shift_s = 2 * bits
@@ -440,8 +459,9 @@ class Indexed:
             append = out.append
             subjects: list[int] = []  # each subject block's subject
             runs: list[int] = []  # each predicate run's predicate
+            starts: list[int] = []  # where each run starts
             current_s = current_p = -1
-            for k in keys:
+            for i, k in enumerate(keys):
                 s = k >> shift_s
                 p = (k >> bits) & mask
                 o = k & mask
@@ -452,10 +472,12 @@ class Indexed:
                     current_s, current_p = s, p
                     subjects.append(s)
                     runs.append(p)
+                    starts.append(i)
                 elif p != current_p:
                     append(f" ;\n{indent}    {pred[p]} {obj[o]}")
                     current_p = p
                     runs.append(p)
+                    starts.append(i)
                 else:
                     append(f" ,\n{indent}        {obj[o]}")
             if current_s >= 0:
@@ -467,11 +489,11 @@ class Indexed:
                 used |= pred_pfx[slot]
             for r in set(map(mask.__and__, keys)):
                 used |= obj_pfx[r]
-            return out, used
+            return out, used, (subjects, runs, starts)
 
     def turtle(self, keys: list[int]) -> list[str]:
         """Turtle of ``keys``, in pieces to join: the prefixes used, then the statements."""
-        body, used = self.turtle_body(keys)
+        body, used, _ = self.turtle_body(keys)
         body.insert(0, _prefix_header(used))
         return body
 
@@ -481,7 +503,7 @@ class Indexed:
         # Indenting a body's lines gives the TriG body, unless a form itself holds a line break.
         newline_free = not any("\n" in f for f in (*subj, *obj, *pred.values()))
         for name in names:
-            body, used = self.turtle_body(self.keys[name])
+            body, used, _ = self.turtle_body(self.keys[name])
             text = "".join(body)
             if not text:
                 indented = ""
