@@ -322,14 +322,3 @@ def test_merged_turtle_and_its_counts():
     assert triples == len(merged) and len(subjects) == len({s for s, _, _ in merged})
     assert sum(slots.values()) == len(merged)
     assert sum(typed.values()) == sum(1 for _, p, _ in merged if p == RDF.type)
-
-
-@pytest.mark.parametrize("parallel", [False, True])
-@pytest.mark.parametrize("blocked", ["dataset.nq", "stikg.ttl", "graphs/g.ttl"])
-def test_a_file_that_cannot_be_stored_fails_the_write(tmp_path, parallel, blocked):
-    from stikg.errors import StikgError
-
-    graphs = {g: {(IRIS[0], RDFS.label, LITERALS[i])} for i, g in enumerate(GRAPHS)}
-    (tmp_path / blocked).mkdir(parents=True)  # a directory where the file goes
-    with pytest.raises(StikgError, match="cannot write"):
-        kgwriter.write_dataset(tmp_path, graphs, parallel=parallel)

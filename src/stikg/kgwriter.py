@@ -75,54 +75,18 @@ def write_json(path: Path, data: Mapping) -> None:
     atomic.write_text(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
 
 
-def _encode(pieces: list[str]) -> bytearray:
-    """The UTF-8 bytes of the pieces joined, encoded a slice at a time: a whole file joined into
-    one ``str`` would take up to four bytes a character (Japanese labels make it two)."""
+def _write(path: Path, pieces: list[str]) -> dict[str, str]:
+    """Write the text atomically; return {path: sha256 of its bytes}.
+
+    Encoded a slice of pieces at a time: a whole file joined into one ``str`` would take up to four
+    bytes a character (Japanese labels make it two), twice the UTF-8 bytes written.
+    """
     data = bytearray()
     step = 4096 if len(pieces) > 65536 else 1  # many lines, or a few graphs' texts
     for i in range(0, len(pieces), step):
         data += "".join(pieces[i:i + step]).encode("utf-8")
-    return data
-
-
-def _store(path: Path, data: bytearray) -> dict[str, str]:
     atomic.write_bytes(path, data)
     return {str(path): hashlib.sha256(data).hexdigest()}
-
-
-class _Store:
-    """Stores files (atomically) on one background thread: writing, fsync and SHA-256 release
-    the GIL, so the writer makes its next file meanwhile. At most one file waits to be stored."""
-
-    def __init__(self):
-        from concurrent.futures import ThreadPoolExecutor
-
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store")
-        self.pending = None
-        self.digests: dict[str, str] = {}  # path → SHA-256 of what was stored
-
-    def write(self, path: Path, pieces: list[str]) -> None:
-        data = _encode(pieces)
-        self.settle()
-        self.pending = self.pool.submit(_store, path, data)
-
-    def settle(self) -> None:
-        """Wait for the file being stored (raising its error, if any)."""
-        if self.pending is not None:
-            pending, self.pending = self.pending, None
-            self.digests.update(pending.result())
-
-
-def _write_group(writers, directory: Path, index: serialize.Indexed) -> dict[str, str]:
-    """Run ``writers`` here, storing their files meanwhile; return the files' digests."""
-    store = _Store()
-    try:
-        for write in writers:
-            write(directory, index, store)
-        store.settle()
-        return store.digests
-    finally:
-        store.pool.shutdown(wait=True)
 
 
 def _remember(digests: Mapping[str, str]) -> None:
@@ -137,26 +101,28 @@ def graph_file_name(name: URIRef) -> str:
     return f"{short}.ttl"
 
 
-def _write_nquads(directory: Path, index: serialize.Indexed, store: _Store) -> None:
-    store.write(directory / "dataset.nq", index.nquads())
+def _write_nquads(directory: Path, index: serialize.Indexed) -> dict[str, str]:
+    return _write(directory / "dataset.nq", index.nquads())
 
 
-def _write_turtle_and_trig(directory: Path, index: serialize.Indexed, store: _Store) -> None:
+def _write_turtle_and_trig(directory: Path, index: serialize.Indexed) -> dict[str, str]:
     """``graphs/*.ttl`` (one graph each) and ``dataset.trig`` (the same statements, indented)."""
+    digests: dict[str, str] = {}
     bodies = {}
     for name, text, indented, used in index.turtle_files(sorted(index.keys)):
-        store.write(directory / "graphs" / graph_file_name(name), [text])
+        digests.update(_write(directory / "graphs" / graph_file_name(name), [text]))
         bodies[name] = (indented, used)
-    store.write(directory / "dataset.trig", index.trig(bodies))
+    digests.update(_write(directory / "dataset.trig", index.trig(bodies)))
+    return digests
 
 
-def _write_jsonld(directory: Path, index: serialize.Indexed, store: _Store) -> None:
-    store.write(directory / "dataset.jsonld", index.jsonld())
+def _write_jsonld(directory: Path, index: serialize.Indexed) -> dict[str, str]:
+    return _write(directory / "dataset.jsonld", index.jsonld())
 
 
-def _write_merged(directory: Path, index: serialize.Indexed, store: _Store) -> None:
+def _write_merged(directory: Path, index: serialize.Indexed) -> dict[str, str]:
     # (also counts what void.describe() reports, here while the worker still writes)
-    store.write(directory / "stikg.ttl", index.merged_turtle())
+    return _write(directory / "stikg.ttl", index.merged_turtle())
 
 
 # Writers for the files of write_dataset(), in two groups of about equal work: the first runs in
@@ -299,7 +265,7 @@ def write_dataset(directory: Path, graphs: Mapping[URIRef, set[Triple]], paralle
     counts = {str(name): len(graphs[name]) for name in sorted(graphs)}
     index = index_of(graphs)
     _WRITTEN.clear()
-    digests = run_groups([[functools.partial(_write_group, group, directory, index)] for group in WRITERS],
+    digests = run_groups([[functools.partial(w, directory, index) for w in group] for group in WRITERS],
                          parallel=parallel)
     for part in digests:
         _remember(part)
