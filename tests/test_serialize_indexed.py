@@ -267,45 +267,6 @@ def test_write_dataset_equals_the_reference(tmp_path, parallel):
         assert kgwriter.sha256_file(new / name) == hashlib.sha256((new / name).read_bytes()).hexdigest()
 
 
-def test_a_failing_writer_process_fails_the_write(tmp_path):
-    def boom():
-        raise OSError("disk on fire")
-
-    with pytest.raises(OSError, match="disk on fire"):
-        kgwriter.run_groups([[boom], [lambda: {}]])
-    with pytest.raises(OSError, match="disk on fire"):
-        kgwriter.run_groups([[lambda: {}], [boom]])
-
-
-def test_a_writer_process_that_dies_fails_the_write():
-    import os
-
-    from stikg.errors import StikgError
-
-    with pytest.raises(StikgError, match="died"):
-        kgwriter.run_groups([[lambda: os._exit(3)], [lambda: {}]])
-
-
-
-def test_run_groups_keeps_the_order_and_works_without_fork(monkeypatch):
-    import multiprocessing.process
-    import os
-
-    groups = [[lambda: ("a", os.getpid()), lambda: ("b", os.getpid())], [lambda: ("c", os.getpid())],
-              [lambda: ("d", os.getpid())]]
-    results = kgwriter.run_groups(groups)
-    assert [name for name, _ in results] == ["a", "b", "c", "d"]
-    assert results[3][1] == os.getpid() and (results[0][1] != os.getpid() or not kgwriter._can_fork())
-
-    def no_fork(self):
-        raise OSError("Resource temporarily unavailable")
-
-    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", no_fork)
-    results = kgwriter.run_groups(groups)
-    assert [name for name, _ in results] == ["a", "b", "c", "d"]
-    assert {pid for _, pid in results} == {os.getpid()}
-
-
 def test_merged_turtle_and_its_counts():
     import random
 

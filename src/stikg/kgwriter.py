@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import hashlib
 import itertools
 import json
 import operator
-import os
-import signal
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from rdflib import BNode, Graph, URIRef
@@ -23,6 +20,7 @@ from rdflib.compare import to_canonical_graph
 
 from stikg import atomic, serialize
 from stikg.errors import StikgError
+from stikg.parallel import run_groups
 from stikg.vocab import PREFIXES
 
 Triple = tuple
@@ -131,94 +129,6 @@ def _write_merged(directory: Path, index: serialize.Indexed) -> dict[str, str]:
 WRITERS = ((_write_nquads, _write_jsonld), (_write_turtle_and_trig, _write_merged))
 
 
-def run_groups(groups: list[list[Callable[[], dict]]], parallel: bool = True) -> list[dict]:
-    """Call every function of every group; return their results (group by group, in order).
-
-    With ``parallel`` (and ``fork`` available, and more than one CPU) every group but the last
-    runs in a forked worker process, the last in this process meanwhile. A worker's exception is
-    raised here; a worker that dies without answering is an error too. Workers are killed if this
-    process fails first, and die with it (``PR_SET_PDEATHSIG``) if it is killed. A group whose
-    worker cannot be started runs here.
-    """
-    import multiprocessing as mp
-
-    if not (parallel and len(groups) > 1 and _can_fork()):
-        return [fn() for group in groups for fn in group]
-    ctx = mp.get_context("fork")
-    results: list[list | None] = [None] * len(groups)
-    started = []  # (group number, process, pipe end)
-    try:
-        for i, group in enumerate(groups[:-1]):
-            reader, writer = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_worker, args=(group, writer, os.getpid()), daemon=True)
-            try:
-                proc.start()
-            except OSError:  # no fork today (process or memory limits): done here below
-                reader.close()
-                continue
-            finally:
-                writer.close()
-            started.append((i, proc, reader))
-        for i, group in enumerate(groups):
-            if i == len(groups) - 1 or not any(i == j for j, _, _ in started):
-                results[i] = [fn() for fn in group]
-        for i, proc, reader in started:
-            try:
-                status, payload = reader.recv()
-            except EOFError:
-                proc.join()
-                raise StikgError(f"a kg/ writer process died (exit code {proc.exitcode})") from None
-            proc.join()
-            if status == "error":
-                raise payload
-            results[i] = payload
-        return [result for group_results in results for result in group_results]
-    finally:
-        for _, proc, reader in started:
-            if proc.is_alive():
-                proc.kill()
-            proc.join()
-            reader.close()
-
-
-def _can_fork() -> bool:
-    import multiprocessing as mp
-
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cpus = os.cpu_count() or 1
-    # (a daemonic process, e.g. a multiprocessing pool worker, may not have children)
-    return cpus > 1 and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon
-
-
-def _worker(group: list[Callable[[], dict]], conn, parent: int) -> None:
-    """A forked writer: run the group, send ("ok", results) or ("error", exception)."""
-    gc.disable()  # short-lived; collecting would only copy the parent's pages
-    _die_with_parent(parent)
-    try:
-        conn.send(("ok", [fn() for fn in group]))
-    except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent
-        try:
-            conn.send(("error", exc))
-        except Exception:  # the exception does not pickle
-            conn.send(("error", StikgError(f"a kg/ writer process failed: {exc!r}")))
-    finally:
-        conn.close()
-
-
-def _die_with_parent(parent: int) -> None:
-    """Ask Linux to kill this process when its parent dies (no orphan writing into staging)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:
-        os._exit(1)
-
-
 _SHARED: list[list] = []  # [graphs, index or None] of the open shared_index() blocks
 
 
@@ -279,7 +189,6 @@ def read_dataset(path: Path) -> dict[URIRef, set[Triple]]:
     from rdflib import Literal
     from rdflib.namespace import XSD
 
-    from stikg.errors import StikgError
 
     path = Path(path)
     if not path.is_file():
