@@ -8,6 +8,7 @@ SHACL violations is not published; its report goes to ``var/last-build/`` and th
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import hashlib
 import pickle
@@ -27,6 +28,7 @@ from stikg.corpus import Document, load_corpus
 from stikg.errors import StikgError, ValidationFailed
 from stikg.kgwriter import canonical_triples, sha256_file, write_dataset, write_json
 from stikg.mapping import Mapper
+from stikg.parallel import run_groups
 from stikg.reasoning import reason
 from stikg.validation import ValidationReport, load_shapes, validate, validate_prefiltered
 
@@ -115,13 +117,22 @@ class DocumentCache:
     def key(self, doc: Document) -> str:
         return hashlib.sha256(f"{self.shared}|{doc.sha256}|{doc.entry!r}".encode()).hexdigest()
 
+    def path(self, doc: Document) -> Path:
+        return self.directory / f"{doc.entry.stem}.pickle"
+
     def get(self, doc: Document):
-        path = self.directory / f"{doc.entry.stem}.pickle"
+        """The cached (extraction, mapped document) of ``doc``, or None when absent or stale."""
         try:
-            with path.open("rb") as handle:
-                key, result, mapped, terms, flat = pickle.load(handle)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError, ImportError,
-                TypeError):
+            data = self.path(doc).read_bytes()
+        except OSError:
+            return None
+        return self.decode(doc, data)
+
+    def decode(self, doc: Document, data: bytes):
+        """(extraction, mapped document) from an entry's bytes, or None when they are not ``doc``'s."""
+        try:
+            key, result, mapped, terms, flat = pickle.loads(data)
+        except (EOFError, pickle.UnpicklingError, ValueError, AttributeError, ImportError, TypeError):
             return None
         if key != self.key(doc):
             return None
@@ -131,9 +142,9 @@ class DocumentCache:
         mapped.triples = {(terms[a], terms[b], terms[c]) for a, b, c in zip(it, it, it, strict=False)}
         return result, mapped
 
-    def put(self, doc: Document, payload) -> None:
-        # Triples are stored as a table of distinct terms plus three indexes per triple: a
-        # document repeats its terms ~10 times, and building rdflib terms is what loading costs.
+    def encode(self, doc: Document, payload) -> bytes:
+        """An entry's bytes. Triples are stored as a table of distinct terms plus three indexes per
+        triple: a document repeats its terms ~10 times, and building rdflib terms is what loading costs."""
         result, mapped = payload
         terms: dict = {}
         flat = array("I")
@@ -141,38 +152,91 @@ class DocumentCache:
             for term in triple:
                 flat.append(terms.setdefault(term, len(terms)))
         shell = dataclasses.replace(mapped, triples=set())
-        atomic.write_bytes(self.directory / f"{doc.entry.stem}.pickle",
-                           pickle.dumps((self.key(doc), result, shell, list(terms), flat.tobytes()),
-                                        protocol=pickle.HIGHEST_PROTOCOL))
+        return pickle.dumps((self.key(doc), result, shell, list(terms), flat.tobytes()),
+                            protocol=pickle.HIGHEST_PROTOCOL)
+
+    def put(self, doc: Document, payload) -> None:
+        self.put_bytes(doc, self.encode(doc, payload))
+
+    def put_bytes(self, doc: Document, data: bytes) -> None:
+        atomic.write_bytes(self.path(doc), data)
+
+
+# Extract and map in two processes when at least this many documents must be (re)done.
+PARALLEL_EXTRACT_MIN_DOCUMENTS = 4
+
+
+def _extract_one(doc: Document, registry, mapper: Mapper, paths: Paths, write: bool):
+    """Extract and map one document; write its CSVs when ``write``."""
+    from stikg.extract import extract_document
+
+    result = extract_document(list(doc.lines), doc.entry.id, fiscal_year=doc.entry.fiscal_year,
+                              kind=doc.entry.kind, registry=registry)
+    mapped = mapper.map_document(doc, result)
+    if write:
+        result.write_csv(paths.extracted / doc.entry.stem)
+    return result, mapped
+
+
+def _split_by_size(documents: list[Document], parts: int) -> list[list[Document]]:
+    """``documents`` in ``parts`` groups of about equal total length (largest first, to the lightest)."""
+    groups: list[list[Document]] = [[] for _ in range(parts)]
+    loads = [0] * parts
+    for doc in sorted(documents, key=lambda d: (-len(d.lines), d.entry.stem)):
+        lightest = loads.index(min(loads))
+        groups[lightest].append(doc)
+        loads[lightest] += len(doc.lines) + 1
+    return [g for g in groups if g]
 
 
 def extract_and_map(documents: list[Document], registry, paths: Paths, mapper: Mapper,
-                    write: bool = True, use_cache: bool = True) -> tuple[dict, dict, int]:
-    """Extract and map each document (reusing cached results); returns (extractions, mapped, redone)."""
-    from stikg.extract import extract_document
+                    write: bool = True, use_cache: bool = True,
+                    parallel: bool = True) -> tuple[dict, dict, int]:
+    """Extract and map each document (reusing cached results); returns (extractions, mapped, redone).
 
+    Documents to (re)do are split between a forked worker process and this one when there are
+    enough of them (``parallel``); the worker sends each result back as cache-entry bytes.
+    A document's CSVs are written before its cache entry: a crash in between leaves no cache
+    entry, so the next build redoes that document and rewrites its CSVs.
+    """
     cache = DocumentCache(paths.root / "var" / "cache" / "documents", sorted(paths.registry.glob("*.yaml")))
-    extractions, mapped, redone = {}, {}, 0
+    done: dict[str, tuple] = {}
+    todo: list[Document] = []
     for doc in documents:
         cached = cache.get(doc) if use_cache else None
         if cached is None:
-            result = extract_document(list(doc.lines), doc.entry.id, fiscal_year=doc.entry.fiscal_year,
-                                      kind=doc.entry.kind, registry=registry)
-            m = mapper.map_document(doc, result)
-            redone += 1
-            # CSVs first, cache entry last: a crash in between leaves no cache entry, so the next
-            # build redoes this document and rewrites its CSVs.
-            if write:
-                result.write_csv(paths.extracted / doc.entry.stem)
-            if use_cache:
-                cache.put(doc, (result, m))
+            todo.append(doc)
         else:
-            result, m = cached
+            done[doc.entry.id] = cached
             if write and not (paths.extracted / doc.entry.stem).is_dir():
-                result.write_csv(paths.extracted / doc.entry.stem)
-        extractions[doc.entry.id] = result
-        mapped[doc.entry.id] = m
-    return extractions, mapped, redone
+                cached[0].write_csv(paths.extracted / doc.entry.stem)
+
+    def here(doc: Document) -> tuple[Document, tuple]:
+        payload = _extract_one(doc, registry, mapper, paths, write)
+        if use_cache:
+            cache.put(doc, payload)
+        return doc, payload
+
+    def there(doc: Document) -> tuple[Document, bytes]:
+        return doc, cache.encode(doc, _extract_one(doc, registry, mapper, paths, write))
+
+    if parallel and len(todo) >= PARALLEL_EXTRACT_MIN_DOCUMENTS:
+        worker_docs, own_docs = _split_by_size(todo, 2)
+        calls = [[functools.partial(there, d) for d in worker_docs], [functools.partial(here, d) for d in own_docs]]
+        for doc, got in run_groups(calls):
+            if isinstance(got, bytes):  # from the worker: store it, then read it back like a cache hit
+                if use_cache:
+                    cache.put_bytes(doc, got)
+                got = cache.decode(doc, got)
+                if got is None:
+                    raise StikgError("the extraction worker sent back an unreadable result", doc.path)
+            done[doc.entry.id] = got
+    else:
+        for doc in todo:
+            done[doc.entry.id] = here(doc)[1]
+    extractions = {doc.entry.id: done[doc.entry.id][0] for doc in documents}
+    mapped = {doc.entry.id: done[doc.entry.id][1] for doc in documents}
+    return extractions, mapped, len(todo)
 
 
 # Above this many asserted triples ``auto`` switches from owlrl to the fast engine (same entailments,

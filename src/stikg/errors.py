@@ -16,6 +16,10 @@ class StikgError(Exception):
         self.line = line
         super().__init__(self.message)
 
+    def __reduce__(self):
+        # keep file and line when the error crosses a process boundary (pickled by a worker)
+        return (self.__class__, (self.reason, self.file, self.line))
+
     @property
     def message(self) -> str:
         where = ""
