@@ -1,9 +1,13 @@
 """Upload the built graph to an external triple store with the SPARQL 1.1 Graph Store Protocol.
 
-Each named graph of ``kg/dataset.nq`` is sent as one complete ``PUT`` (which replaces the graph
-on the store, so pushing twice changes nothing), with retries and exponential backoff on
-connection errors and 5xx answers. Afterwards each graph's triple count is checked with a SPARQL
-``COUNT`` on the query endpoint.
+Each named graph of ``kg/dataset.nq`` is sent with a ``PUT`` (which replaces the graph on the
+store, so pushing twice changes nothing), with retries and exponential backoff on connection
+errors and 5xx answers. A graph larger than ``chunk_bytes`` of N-Triples is sent in parts: the
+first part by ``PUT``, the others by ``POST`` (which adds to the graph), because stores limit the
+size of one request body (Virtuoso resets the connection on a ~70 MB ``PUT``). Every triple with
+a blank node goes in the first part: a blank node label means the same node only within one
+request, and re-sending a ``POST`` part after a failed attempt must not add a second copy of a
+node. Afterwards each graph's triple count is checked with a SPARQL ``COUNT`` on the query endpoint.
 
 Known stores: Oxigraph (``/query`` → Graph Store at ``/store``, parameter ``graph``), Virtuoso
 (``/sparql`` → ``/sparql-graph-crud-auth`` with digest authentication, parameter ``graph-uri``),
@@ -12,6 +16,7 @@ Fuseki (give ``--graph-store http://host/ds/data``).
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import urllib.error
@@ -27,6 +32,8 @@ from stikg.config import base_iri
 from stikg.errors import StikgError
 
 DEFAULT_GRAPH = ""
+# One request body at most this large (N-Triples bytes), except a first part of blank-node triples.
+DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024
 
 
 class PushError(StikgError):
@@ -106,6 +113,37 @@ class Client:
         self.scheme = scheme
         return True
 
+    def _preauthorize(self, req: urllib.request.Request) -> bool:
+        """Give ``req`` its Authorization header up front, from a fresh challenge (a HEAD request).
+
+        A server answers 401 before it reads a request body and then closes the connection, so
+        a large body sent without credentials ends in "connection reset" instead of the 401
+        that urllib's handlers would answer. Digest needs a fresh nonce for every request.
+        False when the server asks for no authentication (or an unknown scheme) on a HEAD.
+        """
+        try:
+            with urllib.request.build_opener().open(
+                urllib.request.Request(req.full_url, method="HEAD"), timeout=self.timeout
+            ):
+                return False
+        except urllib.error.HTTPError as exc:
+            challenge = exc.headers.get("WWW-Authenticate", "") if exc.code == 401 else ""
+        scheme, _, params = challenge.strip().partition(" ")
+        manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        manager.add_password(None, req.full_url, self.user, self.password or "")
+        if scheme.lower() == "digest":
+            fields = urllib.request.parse_keqv_list(filter(None, urllib.request.parse_http_list(params)))
+            answer = urllib.request.HTTPDigestAuthHandler(manager).get_authorization(req, fields)
+            if answer is None:
+                return False
+            req.add_unredirected_header("Authorization", f"Digest {answer}")
+        elif scheme.lower() == "basic":
+            token = base64.b64encode(f"{self.user}:{self.password or ''}".encode()).decode("ascii")
+            req.add_unredirected_header("Authorization", f"Basic {token}")
+        else:
+            return False
+        return True
+
     def request(self, method: str, url: str, body: bytes | None = None,
                 headers: dict[str, str] | None = None) -> tuple[int, bytes, int]:
         """Send, retrying connection errors, 5xx and 429; returns (status, body, attempts)."""
@@ -113,11 +151,14 @@ class Client:
         for attempt in range(1, self.retries + 2):
             req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
             try:
-                with self.opener.open(req, timeout=self.timeout) as resp:
+                opener, preauthorized = self.opener, False
+                if body and self.user is not None and self._preauthorize(req):
+                    opener, preauthorized = urllib.request.build_opener(), True
+                with opener.open(req, timeout=self.timeout) as resp:
                     return resp.status, resp.read(), attempt
             except urllib.error.HTTPError as exc:
                 detail = exc.read()[:300].decode("utf-8", "replace").strip()
-                if exc.code == 401 and self._authenticate(exc.headers.get("WWW-Authenticate", ""), url):
+                if exc.code == 401 and not preauthorized and self._authenticate(exc.headers.get("WWW-Authenticate", ""), url):
                     try:
                         with self.opener.open(
                             urllib.request.Request(url, data=body, method=method, headers=headers or {}),
@@ -160,6 +201,31 @@ def count_triples(client: Client, endpoint: str, graph: str) -> int:
         raise PushError(f"{endpoint}: unexpected answer to a COUNT query: {data[:200]!r}") from None
 
 
+def chunks(triples: list[ox.Triple], limit: int = DEFAULT_CHUNK_BYTES) -> list[bytes]:
+    """N-Triples request bodies of at most ``limit`` bytes for ``triples``, in order (at least one body).
+
+    Triples with a blank node all go in the first body, whatever its size (see the module docstring).
+    """
+    def has_blank(t: ox.Triple) -> bool:
+        return isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+
+    ordered = [t for t in triples if has_blank(t)] + [t for t in triples if not has_blank(t)]
+    first_free = sum(1 for t in ordered if has_blank(t))
+    bodies: list[bytes] = []
+    current: list[bytes] = []
+    size = 0
+    # N-Triples escapes line breaks inside literals: one line per triple
+    lines = ox.serialize(ordered, format=ox.RdfFormat.N_TRIPLES).splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if current and size + len(line) > limit and i >= first_free:
+            bodies.append(b"".join(current))
+            current, size = [], 0
+        current.append(line)
+        size += len(line)
+    bodies.append(b"".join(current))
+    return bodies
+
+
 def _graph_url(store: str, graph: str) -> str:
     if not graph:
         return store + ("&" if "?" in store else "?") + "default"
@@ -170,26 +236,32 @@ def _graph_url(store: str, graph: str) -> str:
 def push(
     dataset: Path, endpoint: str, graph_store: str | None = None, *, user: str | None = None,
     password: str | None = None, client: Client | None = None, prune: bool = False,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | None = None, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
 ) -> list[GraphReport]:
-    """PUT every graph of ``dataset`` to the store and verify the counts; raises PushError on failure."""
+    """PUT (then POST, for a large graph) every graph of ``dataset`` to the store and verify the
+    counts; raises PushError on failure."""
     client = client or Client(user, password)
     store = graph_store or graph_store_url(endpoint, user is not None)
     graphs = read_graphs(dataset)
     reports: list[GraphReport] = []
     for graph, triples in graphs.items():
         started = time.monotonic()
-        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-        # N-Triples is Turtle: every Graph Store implementation accepts text/turtle
-        _, _, attempts = client.request(
-            "PUT", _graph_url(store, graph), data, {"Content-Type": "text/turtle; charset=utf-8"}
-        )
+        attempts = 0
+        bodies = chunks(triples, chunk_bytes)
+        for part, data in enumerate(bodies):
+            # N-Triples is Turtle: every Graph Store implementation accepts text/turtle
+            _, _, tries = client.request(
+                "PUT" if part == 0 else "POST", _graph_url(store, graph), data,
+                {"Content-Type": "text/turtle; charset=utf-8"},
+            )
+            attempts += tries
         remote = count_triples(client, endpoint, graph)
         report = GraphReport(graph or "(default graph)", len(triples), remote, attempts, time.monotonic() - started)
         reports.append(report)
         if progress:
             mark = "ok" if report.ok else f"MISMATCH: the store has {remote}"
-            progress(f"PUT {report.graph}: {len(triples)} triples ({mark})")
+            parts = f" in {len(bodies)} requests" if len(bodies) > 1 else ""
+            progress(f"PUT {report.graph}: {len(triples)} triples{parts} ({mark})")
     if prune:
         for graph in stale_graphs(client, endpoint, set(graphs)):
             client.request("DELETE", _graph_url(store, graph))
