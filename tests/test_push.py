@@ -160,6 +160,17 @@ def test_push_to_virtuoso_with_digest_auth_then_query(data, tmp_path):
         assert done.returncode == 0, done.stderr
         assert "80000 triples (ok)" in done.stderr and " requests" not in done.stderr
         assert remote_counts(server.query)[graph] == 80_000
+        # more than 100 graphs in the union: Virtuoso echoes one header per default-graph-uri,
+        # more than http.client accepts by default
+        many = tmp_path / "many.nq"
+        many.write_text("".join(f"<http://e/m{i}> <http://e/p> \"{i}\" <https://w3id.org/stikg/graph/many/{i}> .\n"
+                                for i in range(150)), encoding="utf-8")
+        done = cli(data, "--endpoint", server.query, "--user", "dba", "--password", "dba", "--dataset", str(many))
+        assert done.returncode == 0, done.stderr
+        backend = EndpointBackend(server.query, timeout=120)
+        result = backend.run("SELECT (COUNT(*) AS ?n) WHERE { ?s <http://e/p> ?o FILTER(STRSTARTS(STR(?s), \"http://e/m\")) }")
+        assert isinstance(result, SelectResult) and int(result.rows[0][0].value) == 150
+        assert len(backend.graphs()) > 150
         env = {**os.environ, "STIKG_ROOT": str(data.root)}
         done = subprocess.run(
             [sys.executable, "-m", "stikg.cli", "query", "program_timeline", "--param", "program=Q-LEAP",

@@ -785,13 +785,22 @@ class EndpointBackend:
         return sw
 
     def _request(self, sw: Any, accept: str) -> bytes:
+        import http.client
         from urllib.error import HTTPError, URLError
 
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
         sw.addCustomHttpHeader("Accept", accept)
+        # Virtuoso answers with one X-SPARQL-default-graph header per default-graph-uri, and
+        # http.client refuses a response with more than 100 headers (http.client._MAXHEADERS, a
+        # guard for servers we do not choose). Allow ours: two per graph and some room.
+        wanted = 2 * len(self._graphs or ()) + 100
+        if getattr(http.client, "_MAXHEADERS", wanted) < wanted:
+            http.client._MAXHEADERS = wanted
         try:
             return sw.query().response.read()
+        except http.client.HTTPException as exc:  # a malformed answer (not an OSError)
+            raise QueryError(f"endpoint {self.url} sent a malformed HTTP answer: {exc}") from None
         except SPARQLWrapperException as exc:
             detail = str(exc).strip().splitlines()
             raise QueryError(f"endpoint {self.url} refused the query: {' '.join(detail)[:500]}") from None
