@@ -31,7 +31,6 @@ import os
 import platform
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -123,7 +122,7 @@ def bench_virtuoso(root: Path, dataset: Path, repeat: int, work: Path) -> tuple[
     from stikg.query import EndpointBackend, library
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from stages import query_bindings
+    from stages import time_query
 
     # The test helper's server, with buffers sized for a million triples (~1.3 GB).
     servers.VIRTUOSO_INI = (servers.VIRTUOSO_INI
@@ -153,15 +152,8 @@ def bench_virtuoso(root: Path, dataset: Path, repeat: int, work: Path) -> tuple[
                                EndpointBackend(server.query, union=False, timeout=300))):
             for name, query in library(root / "queries").items():
                 try:
-                    bindings = query_bindings(query, backend)
-                    times, count = [], 0
-                    for _ in range(repeat):
-                        started = time.perf_counter()
-                        result = backend.run(query.text, bindings)
-                        times.append((time.perf_counter() - started) * 1000)
-                        count = len(getattr(result, "rows", getattr(result, "triples", [])))
-                    rows.append({"backend": mode, "query": name, "median_ms": round(statistics.median(times), 2),
-                                 "rows": count, "status": "ok"})
+                    rows.append({"backend": mode, "query": name, **time_query(query, backend, repeat),
+                                 "status": "ok"})
                 except Exception as exc:  # an endpoint error is a result to report, not a crash
                     rows.append({"backend": mode, "query": name, "median_ms": "", "rows": "",
                                  "status": f"error: {str(exc)[:160]}"})

@@ -200,6 +200,18 @@ _TOP = {
 }
 
 
+def time_query(query, backend, repeat: int) -> dict:
+    """Median latency (ms) of ``repeat`` runs of a library query on ``backend``, and its row count."""
+    bindings = query_bindings(query, backend)
+    times, rows = [], 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = backend.run(query.text, bindings)
+        times.append((time.perf_counter() - started) * 1000)
+        rows = len(getattr(result, "rows", getattr(result, "triples", [])))
+    return {"median_ms": round(statistics.median(times), 2), "rows": rows}
+
+
 def query_bindings(query, backend) -> dict:
     """Bindings for a library query: its defaults, unless they name an entity the corpus does not
     have (the synthetic corpus has no ``q-leap``) or give no rows; then the corpus's own entities
@@ -321,14 +333,7 @@ def run_stages(root: Path, repeat: int = 5, validate_timeout: float | None = Non
 
         def queries():
             for name, query in library(paths.queries).items():
-                bindings = query_bindings(query, backend)
-                times, rows = [], 0
-                for _ in range(repeat):
-                    started = time.perf_counter()
-                    result = backend.run(query.text, bindings)
-                    times.append((time.perf_counter() - started) * 1000)
-                    rows = len(getattr(result, "rows", getattr(result, "triples", [])))
-                latencies.append({"query": name, "median_ms": round(statistics.median(times), 2), "rows": rows})
+                latencies.append({"query": name, **time_query(query, backend, repeat)})
 
         rec.run("query", queries)
         med = statistics.median(q["median_ms"] for q in latencies) if latencies else 0.0

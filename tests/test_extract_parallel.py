@@ -10,7 +10,6 @@ from stikg.config import Paths
 from stikg.corpus import load_corpus
 from stikg.errors import StikgError
 from stikg.mapping import Mapper
-from stikg.parallel import _can_fork
 
 
 def _run(paths: Paths, **options):
@@ -24,8 +23,6 @@ def _csvs(paths: Paths) -> dict[str, bytes]:
 
 
 def test_two_processes_give_what_one_gives(project, tmp_path):
-    if not _can_fork():
-        pytest.skip("needs fork and two CPUs")
     paths = Paths(project)
     documents, (ext_p, map_p, redone_p) = _run(paths, use_cache=True, parallel=True)
     csv_parallel = _csvs(paths)

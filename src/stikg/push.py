@@ -209,8 +209,9 @@ def chunks(triples: list[ox.Triple], limit: int = DEFAULT_CHUNK_BYTES) -> list[b
     def has_blank(t: ox.Triple) -> bool:
         return isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
 
-    ordered = [t for t in triples if has_blank(t)] + [t for t in triples if not has_blank(t)]
-    first_free = sum(1 for t in ordered if has_blank(t))
+    blank = [t for t in triples if has_blank(t)]
+    ordered = blank + [t for t in triples if not has_blank(t)]
+    first_free = len(blank)
     bodies: list[bytes] = []
     current: list[bytes] = []
     size = 0
