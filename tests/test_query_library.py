@@ -29,6 +29,7 @@ from stikg.query import (
     EndpointBackend,
     GraphResult,
     Query,
+    QueryError,
     Result,
     SelectResult,
     Term,
@@ -297,6 +298,16 @@ def test_same_answers_on_virtuoso(name, embedded, virtuoso_backend):
         run_query(QUERIES[name], embedded, params), loose=True
     )
 
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_a_virtuoso_error_names_the_server_reason(virtuoso_backend):
+    """The store's own error code reaches the user, not SPARQLWrapper's bytes repr or the echoed query."""
+    with pytest.raises(QueryError) as caught:
+        virtuoso_backend.run("SELECT ?s WHERE { ?s nosuchprefix:p ?o }")
+    message = str(caught.value)
+    assert "Virtuoso 37000 Error SP030" in message and "nosuchprefix" in message
+    assert "b'" not in message and "SPARQL query:" not in message and "\\n" not in message
 
 def test_docs_list_every_library_query():
     docs = (ROOT / "docs" / "QUERIES.md").read_text(encoding="utf-8")

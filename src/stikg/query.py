@@ -752,6 +752,26 @@ class EmbeddedBackend:
             raise QueryError(f"cannot read the store: {exc}") from None
 
 
+def endpoint_reason(exc: Exception, limit: int = 300) -> str:
+    """The server's own words from a SPARQLWrapper error, without the echoed query.
+
+    SPARQLWrapper formats the response body as a Python bytes repr after ``Response:``; a store's
+    error code (Virtuoso ``SR171: Transaction timed out``, Fuseki's parse error …) is in it.
+    """
+    import ast
+
+    head, sep, body = str(exc).partition("Response:")
+    if not sep:
+        return " ".join(head.split())[:limit]
+    try:
+        raw = ast.literal_eval(body.strip())
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    except (ValueError, SyntaxError):
+        text = body
+    text = re.split(r"\n\s*SPARQL query:", text, maxsplit=1)[0]
+    return " ".join(text.split())[:limit] or " ".join(head.split())[:limit]
+
+
 @dataclass
 class EndpointBackend:
     """Any SPARQL 1.1 endpoint through SPARQLWrapper; parameters via an injected VALUES clause.
@@ -802,8 +822,9 @@ class EndpointBackend:
         except http.client.HTTPException as exc:  # a malformed answer (not an OSError)
             raise QueryError(f"endpoint {self.url} sent a malformed HTTP answer: {exc}") from None
         except SPARQLWrapperException as exc:
-            detail = str(exc).strip().splitlines()
-            raise QueryError(f"endpoint {self.url} refused the query: {' '.join(detail)[:500]}") from None
+            raise QueryError(
+                f"endpoint {self.url} refused the query ({type(exc).__name__}): {endpoint_reason(exc)}"
+            ) from None
         except HTTPError as exc:
             raise QueryError(f"endpoint {self.url} answered HTTP {exc.code} {exc.reason}") from None
         except (URLError, OSError) as exc:
