@@ -14,6 +14,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
+from stikg import build as build_module
 from stikg import vocab
 from stikg.build import load_ontology
 from stikg.shacl_prefilter import find_suspects
@@ -48,6 +49,23 @@ def test_real_graph_report_is_pyshacls(real):
     whole = assert_same_report(triples, shapes, ontology)
     assert whole.findings, "the real graph has warnings and info to compare"
 
+
+def test_the_build_takes_the_pre_pass_above_its_limit(built, monkeypatch):
+    """``stikg build`` itself, forced onto the pre-pass path (and the fast reasoner), reports
+    exactly what the plain build of the real corpus reported."""
+    paths, plain = built
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return validate_prefiltered(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "PREFILTERED_VALIDATION_LIMIT", 0)
+    monkeypatch.setattr(build_module, "validate_prefiltered", counted)
+    again = build_module.build(paths, quiet=True, write=False, reasoner="fast")
+    assert calls == [1]
+    assert again.report.findings == plain.report.findings
+    assert again.report.turtle() == plain.report.turtle()
 
 def test_prefilter_clears_most_focus_nodes(real):
     triples, shapes, ontology = real
