@@ -233,6 +233,37 @@ def test_stikg_serve_command_in_a_subprocess(data):
     assert "Traceback" not in err
 
 
+def test_stikg_serve_in_memory_answers_like_the_store(data, server):
+    """``--in-memory`` loads kg/dataset.nq into the workers; the answers are the store's."""
+    port = free_port()
+    env = {**os.environ, "STIKG_ROOT": str(data.root)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stikg.cli", "serve", "--in-memory", "--port", str(port), "--quiet"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/", 60, proc)
+        answers = []
+        for url in (f"http://127.0.0.1:{port}/sparql", server.url + "/sparql"):
+            sw = SPARQLWrapper(url)
+            sw.setQuery(PROGRAMS)
+            sw.setReturnFormat(JSON)
+            answers.append(sw.queryAndConvert()["results"]["bindings"])
+        assert answers[0] and answers[0] == answers[1]
+    finally:
+        stop(proc)
+    err = proc.stderr.read().decode("utf-8") if proc.stderr else ""
+    assert "dataset in memory" in err and "Traceback" not in err
+
+
+def test_serve_in_memory_without_a_dataset_is_refused(project):
+    env = {**os.environ, "STIKG_ROOT": str(project)}
+    missing = project / "nowhere.nq"
+    done = subprocess.run([sys.executable, "-m", "stikg.cli", "serve", "--in-memory", "--dataset", str(missing),
+                           "--port", "0"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "nowhere.nq: no such dataset" in done.stderr
+    assert "Traceback" not in done.stderr
+
 def test_serve_refuses_a_busy_port(data):
     srv = Server(store_dir=data.paths.store, port=0, workers=1)
     try:

@@ -27,6 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=16, help="HTTP request threads (default 16)")
     parser.add_argument("--dataset", type=Path, metavar="FILE.nq",
                         help="serve this N-Quads file instead of kg/dataset.nq (cached in var/store)")
+    parser.add_argument("--in-memory", action="store_true",
+                        help="load the dataset into each worker's memory instead of reading var/store: "
+                             "queries ~10x faster on large graphs, at the cost of the dataset's size in "
+                             "RAM per worker and a load at start (and after a query timed out)")
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
 
 
@@ -39,15 +43,22 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="%(asctime)s %(message)s", stream=sys.stderr)
     paths = Paths(find_root())
-    store = open_store(paths, dataset=args.dataset)  # build or refresh var/store first
-    del store
+    in_memory = None
+    if args.in_memory:
+        in_memory = args.dataset or paths.kg / "dataset.nq"
+        if not in_memory.is_file():
+            raise StikgError(f"{in_memory}: no such dataset (run `stikg build` first)")
+    else:
+        store = open_store(paths, dataset=args.dataset)  # build or refresh var/store first
+        del store
     server = Server(
-        store_dir=paths.store, host=args.host, port=args.port, timeout=args.timeout,
+        store_dir=paths.store, dataset=in_memory, host=args.host, port=args.port, timeout=args.timeout,
         max_results=args.max_results, max_body=args.max_body, workers=args.workers,
         threads=args.threads, queries_dir=paths.queries,
     )
     print(f"stikg serve: SPARQL endpoint {server.url}/sparql, query page {server.url}/ "
-          f"(timeout {args.timeout:g} s, at most {args.max_results} results)", file=sys.stderr, flush=True)
+          f"(timeout {args.timeout:g} s, at most {args.max_results} results"
+          f"{', dataset in memory' if in_memory else ''})", file=sys.stderr, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
