@@ -124,13 +124,10 @@ def bench_virtuoso(root: Path, dataset: Path, repeat: int, work: Path) -> tuple[
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from stages import time_query
 
-    # The test helper's server, with buffers sized for a million triples (~1.3 GB).
-    servers.VIRTUOSO_INI = (servers.VIRTUOSO_INI
-                            .replace("NumberOfBuffers          = 10000", "NumberOfBuffers          = 170000")
-                            .replace("MaxDirtyBuffers          = 6000", "MaxDirtyBuffers          = 130000"))
     rows: list[dict] = []
     info: dict = {}
-    with servers.virtuoso_process(work / "virtuoso") as server:
+    # the test helper's server, with buffers sized for a million triples (~1.3 GB)
+    with servers.virtuoso_process(work / "virtuoso", buffers=170_000) as server:
         push = timed([sys.executable, "-m", "stikg.cli", "push", "--endpoint", server.query,
                       "--graph-store", server.graph_store, "--user", server.user, "--password", server.password,
                       "--dataset", str(dataset), "--timeout", "1800"], cwd=root, timeout=3600,

@@ -161,8 +161,8 @@ MaxClientConnections     = 10
 CheckpointInterval       = 60
 CaseMode                 = 2
 DirsAllowed              = ., {dir}
-NumberOfBuffers          = 10000
-MaxDirtyBuffers          = 6000
+NumberOfBuffers          = {buffers}
+MaxDirtyBuffers          = {dirty_buffers}
 VADInstallDir            = /usr/share/virtuoso-opensource-7/vad/
 
 [HTTPServer]
@@ -183,12 +183,14 @@ def virtuoso_binary() -> str | None:
 
 
 @contextlib.contextmanager
-def virtuoso_process(directory: Path) -> Iterator[Running]:
+def virtuoso_process(directory: Path, buffers: int = 10_000) -> Iterator[Running]:
     """Virtuoso 7 (Debian ``virtuoso-opensource``) in the foreground on a fresh database.
 
     A custom virtuoso.ini puts every file in ``directory`` and binds SQL and HTTP to free
     127.0.0.1 ports; ``dba``/``dba`` (the fresh database's default) may write through the
     Graph Store endpoint ``/sparql-graph-crud-auth`` (HTTP digest authentication).
+    ``buffers`` is ``NumberOfBuffers`` (8 kB pages): 10,000 (80 MB) holds the test fixtures,
+    ~170,000 (1.3 GB) a million triples.
     """
     exe = virtuoso_binary()
     if exe is None:
@@ -197,7 +199,8 @@ def virtuoso_process(directory: Path) -> Iterator[Running]:
     (directory / "vsp").mkdir(exist_ok=True)
     http_port, sql_port = free_port(), free_port()
     ini = directory / "virtuoso.ini"
-    ini.write_text(VIRTUOSO_INI.format(dir=directory, sql_port=sql_port, http_port=http_port), encoding="utf-8")
+    ini.write_text(VIRTUOSO_INI.format(dir=directory, sql_port=sql_port, http_port=http_port, buffers=buffers,
+                                       dirty_buffers=buffers * 3 // 4), encoding="utf-8")
     log = open(directory / "stdout.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [exe, "+foreground", "+configfile", str(ini)], cwd=directory,
