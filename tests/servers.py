@@ -182,6 +182,15 @@ def virtuoso_binary() -> str | None:
     return shutil.which("virtuoso-t")
 
 
+def require_virtuoso() -> str:
+    """The Virtuoso server binary; the test is skipped where the Debian package is not installed
+    (CI installs it, so there it always runs)."""
+    exe = virtuoso_binary()
+    if exe is None:
+        pytest.skip("virtuoso-t is not installed (apt-get install virtuoso-opensource)")
+    return exe
+
+
 @contextlib.contextmanager
 def virtuoso_process(directory: Path, buffers: int = 10_000) -> Iterator[Running]:
     """Virtuoso 7 (Debian ``virtuoso-opensource``) in the foreground on a fresh database.
@@ -192,9 +201,7 @@ def virtuoso_process(directory: Path, buffers: int = 10_000) -> Iterator[Running
     ``buffers`` is ``NumberOfBuffers`` (8 kB pages): 10,000 (80 MB) holds the test fixtures,
     ~170,000 (1.3 GB) a million triples.
     """
-    exe = virtuoso_binary()
-    if exe is None:
-        pytest.skip("virtuoso-t is not installed (apt-get install virtuoso-opensource)")
+    exe = require_virtuoso()
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "vsp").mkdir(exist_ok=True)
     http_port, sql_port = free_port(), free_port()

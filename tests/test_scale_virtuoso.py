@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from servers import virtuoso_binary, virtuoso_process
+from servers import require_virtuoso, virtuoso_process
 from stikg.query import EmbeddedBackend, EndpointBackend, library, run_query
 from stikg.store import memory_store
 from test_query_library import normalise
@@ -40,8 +40,7 @@ def stikg(*args: str, root: Path, timeout: float) -> subprocess.CompletedProcess
 
 @pytest.fixture(scope="module")
 def national(tmp_path_factory) -> Path:
-    if virtuoso_binary() is None:
-        pytest.skip("virtuoso-t is not installed (apt-get install virtuoso-opensource)")
+    require_virtuoso()  # before four minutes of building
     root = tmp_path_factory.mktemp("national") / "corpus"
     stikg("synth", "--programs", str(PROGRAMS), "--years", str(YEARS), "--out", str(root),
           root=root.parent, timeout=600)

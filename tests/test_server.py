@@ -16,6 +16,7 @@ import pytest
 from SPARQLWrapper import CSV, JSON, POST, TSV, TURTLE, XML, SPARQLWrapper
 
 from servers import make_fixture_project, stop, wait_http
+from stikg.errors import StikgError
 from stikg.server import Server, free_port
 from stikg.store import open_store
 
@@ -263,6 +264,17 @@ def test_serve_in_memory_without_a_dataset_is_refused(project):
                            "--port", "0"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "nowhere.nq: no such dataset" in done.stderr
     assert "Traceback" not in done.stderr
+
+def test_serve_in_memory_beyond_free_memory_is_refused_with_an_estimate(tmp_path, monkeypatch):
+    from stikg.commands import serve
+
+    monkeypatch.setattr("stikg.synth.available_memory", lambda: 2**20)
+    dump = tmp_path / "dataset.nq"
+    dump.write_bytes(b"<urn:s> <urn:p> <urn:o> <urn:g> .\n" * 100_000)
+    with pytest.raises(StikgError, match=r"--in-memory would need ~[\d.]+ GB for 2 worker\(s\).* available"):
+        serve.check_memory(dump, 2)
+    monkeypatch.setattr("stikg.synth.available_memory", lambda: 2**40)
+    serve.check_memory(dump, 2)  # fits: no error
 
 def test_serve_refuses_a_busy_port(data):
     srv = Server(store_dir=data.paths.store, port=0, workers=1)
