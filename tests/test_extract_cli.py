@@ -41,7 +41,7 @@ def test_extract_an_uncatalogued_document(tmp_path: Path, capsys) -> None:
     assert main(["extract", str(src), "--out", str(out), "--no-registry"]) == 0
     printed = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in printed] == [
-        "amounts", "citations", "organizations", "flows", "periods", "unresolved", "report"]
+        "amounts", "citations", "organizations", "flows", "periods", "contexts", "unresolved", "report"]
     amounts = _rows(out / "amounts.csv")
     assert list(amounts[0]) == ["doc", "line", "program", "fiscal_year", "stage", "amount_yen", "amount_text",
                                 "partial", "note"]

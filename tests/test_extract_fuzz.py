@@ -62,7 +62,7 @@ def _mutate(base: str, inserts: list[tuple[int, str]], cut: tuple[int, int]) -> 
 def test_extractor_never_crashes(lines: list[str], fiscal_year: int | None, kind: str | None) -> None:
     result = extract_document(lines, "fuzz.txt", fiscal_year=fiscal_year, kind=kind)
     tables = result.tables()
-    assert set(tables) == {"amounts.csv", "citations.csv", "organizations.csv", "flows.csv", "periods.csv",
+    assert set(tables) == {"amounts.csv", "citations.csv", "organizations.csv", "flows.csv", "periods.csv", "contexts.csv",
                            "unresolved.csv", "report.csv"}
     for a in result.amounts:
         assert 1 <= a.line <= len(lines)

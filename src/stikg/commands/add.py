@@ -74,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
     for name in ("amounts", "citations", "organizations", "flows", "periods"):
         print(f"  {name:14s} {len(getattr(result, name, ())):5d}")
     print(f"  skipped lines  {len(result.report):5d}  (see {out / 'report.csv'})")
+    for warning in result.warnings:
+        print(f"warning: {warning}")
     unresolved = _unresolved(out / "unresolved.csv")
     if unresolved:
         print(f"unresolved names ({len(unresolved)}), candidates for mappings/registry/:")

@@ -8,6 +8,7 @@ and prints one summary line per table.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from stikg.errors import StikgError
@@ -20,11 +21,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="the document (UTF-8 text, one PDF text line per line)")
     parser.add_argument("--out", required=True, help="directory for the CSV files")
     parser.add_argument("--doc-id", help="value of the doc column (default: the file name)")
-    parser.add_argument("--fiscal-year", type=int, help="fiscal year when the text prints none (e.g. 2025)")
+    parser.add_argument("--fiscal-year", type=int,
+                        help="fiscal year of figures whose page prints no budget header (e.g. 2025); "
+                        "with --kind it replaces what titles and 出典情報 lines say")
     parser.add_argument(
         "--kind",
-        help="document kind when the text prints no budget header "
-        "(budget_request, draft_budget, objectives_change, policy_briefing)",
+        help="document kind, giving the stage of figures whose page prints no budget header "
+        "(budget_request, draft_budget, supplementary_budget, objectives_change, policy_briefing)",
     )
     add_registry_arguments(parser)
 
@@ -70,11 +73,14 @@ def run(args: argparse.Namespace) -> int:
     lines, _ = read_document_lines(path)
     registry, _label = load_registry(args)
     doc_id = args.doc_id or path.name
-    result = extract_document(lines, doc_id, fiscal_year=args.fiscal_year, kind=args.kind, registry=registry)
+    result = extract_document(lines, doc_id, fiscal_year=args.fiscal_year, kind=args.kind, registry=registry,
+                              override=True)
     out = Path(args.out)
     written = result.write_csv(out)
     counts = result.counts()
     for p in written:
         name = p.stem
         print(f"{name:<14} {counts[name]:5d} rows  {p}")
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0

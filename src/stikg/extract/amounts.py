@@ -121,6 +121,9 @@ class AmountExtractor:
     def _context(self, st: _State) -> tuple[str, int] | None:
         if st.main:
             return st.main
+        ctx = st.page.context
+        if ctx is not None:
+            return (ctx.stage, ctx.fiscal_year)
         if self.doc.stage and self.doc.fiscal_year:
             return (self.doc.stage, self.doc.fiscal_year)
         return st.last_any

@@ -72,7 +72,7 @@ ISSUER_LINES = frozenset({"文部科学省", "文部科学省研究振興局"})
 
 # Leading list markers and enumerators: bullets, ①, (1), 1., I, ○ …
 ENUM_RE = re.compile(
-    r"^(?:\s|[-–—・･*#>]|[○◯●◆◇■□★☆✓✔▷▶➡⇒→➤]|[①-⑳]|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]\.?"
+    r"^(?:\s|[-–—・･*#>]|[○◯●◆◇■□◼▪◾★☆✓✔▷▶➡⇒→➤]|[①-⑳]|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]\.?"
     r"|\(\s*\d{1,2}\s*\)|\(\s*[ivx]{1,4}\s*\)|\d{1,2}\s*[.．]\s|\d{1,2}\s(?=\S)|[IVX]{1,4}\s(?=\S)"
     r"|[A-Z]\s*[:：]\s|領域\s*\d\s)+"
 )
@@ -307,6 +307,7 @@ class Page:
     items: list[tuple[int, str, bool]] = field(default_factory=list)  # (line index, name, partial)
     # how an untitled page got its program: summary, definition, summary-line, registry, continuation
     named_by: str | None = None
+    context: object | None = None  # stikg.extract.context.Context: the page's stage and fiscal year
 
 
 @dataclass
@@ -324,6 +325,11 @@ class Doc:
     item_programs: dict[int, str] = field(default_factory=dict)  # summary item line → program name
     # lines of pages without a program that name their own (a response line "→「X」において…")
     line_programs: dict[int, str] = field(default_factory=dict)
+    context_source: str | None = None  # where doc.stage/fiscal_year came from: header, title, argument …
+    context_line: int | None = None
+    context_text: str | None = None
+    breaks: frozenset[int] = frozenset()  # line indices that start a new page whatever the rules say
+    frame: object | None = None  # stikg.extract.context.WebFrame of a web copy
 
     def page(self, index: int) -> Page:
         """The page holding line ``index`` (0-based)."""
@@ -349,6 +355,8 @@ class Doc:
         """Index of the nearest non-blank line before ``index`` (optionally at most ``within`` back)."""
         j = index - 1
         while j >= 0 and (within is None or index - j <= within):
+            if j + 1 in self.breaks:
+                return None  # an excerpt break: the text before it is another page's
             if not self.lines[j].blank:
                 return j
             j -= 1
@@ -358,6 +366,8 @@ class Doc:
         """Index of the nearest non-blank line after ``index``."""
         j = index + 1
         while j < len(self.lines) and (within is None or j - index <= within):
+            if j in self.breaks:
+                return None
             if not self.lines[j].blank:
                 return j
             j += 1
@@ -373,8 +383,12 @@ class Doc:
         total = len(self.lines[j].text.strip())
         while start - 1 >= 0 and index - start < 6:
             prev = self.lines[start - 1].text.strip()
-            # only short wrapped fragments of one label ("管理費・" / "公租公課") are joined
-            if not prev or "。" in prev or len(prev) > 20 or total + len(prev) > 60:
+            # only short wrapped fragments of one label ("管理費・" / "公租公課") are joined; a block
+            # heading (事業概要, 【主なプロジェクト】) or a line above a bulleted one is not a fragment
+            if not prev or "。" in prev or len(prev) > 20 or total + len(prev) > 60 or start in self.breaks:
+                break
+            if is_section_heading(prev) or prev.startswith("【") or strip_enum(self.lines[start].text.strip()) != \
+                    self.lines[start].text.strip():
                 break
             total += len(prev)
             start -= 1

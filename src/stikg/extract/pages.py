@@ -209,10 +209,22 @@ def segment(doc: Doc) -> None:
     sections: set[str] = set()
     after_tantou = False
     has_content = False
+    hard_break: int | None = None  # the line after an excerpt break: the next page starts there
+    budget_only = False  # the excerpt's page has printed only budget labels, figures and notes so far
     for i, line in enumerate(doc.lines):
+        if i in doc.breaks:
+            hard_break = i
         if line.blank:
             continue
         s = line.text.strip()
+        fresh = False  # this line opens an excerpt's page: no rule needs to split it again
+        if hard_break is not None and has_content:
+            pages[-1].end = hard_break
+            pages.append(Page(hard_break, n))
+            opening_seen, sections, after_tantou = False, set(), False
+            fresh = True
+            budget_only = True
+        hard_break = None
         title = find_title(doc, i)
         grant_page = _OPERATING_GRANT_PAGE.match(s)
         if grant_page and not title:
@@ -225,7 +237,9 @@ def segment(doc: Doc) -> None:
             start_new = by_heading = True
         if not start_new and section in _REPEAT_BREAKERS and section in sections:
             start_new = by_heading = True
-        if start_new and has_content:
+        # an excerpt that opens with its budget header: the title printed under it is the page's
+        late_title = bool(title) and budget_only and pages[-1].title is None and pages[-1].start in doc.breaks
+        if start_new and has_content and not fresh and not late_title:
             orphan = _orphan_title(doc, pages[-1], i) if by_heading else None
             at = i if orphan is None else orphan
             pages[-1].end = at
@@ -245,11 +259,16 @@ def segment(doc: Doc) -> None:
             pages[-1].title_index = i
             pages[-1].program = pages[-1].title
         has_content = True
+        budget_only = budget_only and _budget_line(s)
         if opening:
             opening_seen = True
         if section:
             sections.add(section)
         after_tantou = bool(TANTOU_RE.search(s))
+    if doc.breaks:
+        for page in pages:
+            if page.title is None and page.program is None:
+                _excerpt_title(doc, page)
     doc.pages = pages
     doc.page_of = [0] * n
     for p, page in enumerate(pages):
@@ -258,6 +277,40 @@ def segment(doc: Doc) -> None:
     _find_summary_items(doc)
     _name_untitled_pages(doc)
     _name_remaining_pages(doc)
+
+
+def _budget_line(s: str) -> bool:
+    """A line of a budget header block: labels, figures, ``※`` notes, ``を含む``."""
+    return bool(first_label(s) or yen_matches(s)) or s.startswith(("※", "*")) or len(s) <= 6
+
+
+_COLUMN_HEAD = re.compile(r"^(?:令和|平成)?\s*\d{1,2}\s*年度")
+
+
+def _excerpt_title(doc: Doc, page: Page) -> None:
+    """An excerpt of a web copy whose title the rules missed (printed after its budget header, or
+    without one): its first standalone noun-phrase line among the first lines, before any block
+    heading, names it."""
+    seen = 0
+    for i in range(page.start, page.end):
+        line = doc.lines[i]
+        if line.blank:
+            continue
+        seen += 1
+        s = line.text.strip()
+        if seen > 12 or is_opening_heading(s) or (is_section_heading(s) and not s.endswith("のポイント")):
+            return
+        if (
+            is_heading_like(s)
+            and not is_subtitle(s)
+            and not s.startswith(("【", "[", "(", "<", "〔", "※"))
+            and not _COLUMN_HEAD.match(s)
+            and len(bare(s)) >= 4
+        ):
+            page.title, page.title_index = title_text(doc, i), i
+            page.program = page.title
+            page.named_by = "excerpt-title"
+            return
 
 
 # ----------------------------------------------------------------- summary list alignment

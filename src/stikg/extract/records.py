@@ -96,6 +96,24 @@ class PeriodRecord:
 
 
 @dataclass(frozen=True)
+class ContextRecord:
+    """A page of the document with its fiscal-year/stage context and where that came from (contexts.csv)."""
+
+    doc: str
+    page: int
+    first_line: int
+    last_line: int
+    program: str
+    fiscal_year: int | None
+    stage: str
+    source: str
+    line: int | None
+    text: str
+
+    COLUMNS = ("doc", "page", "first_line", "last_line", "program", "fiscal_year", "stage", "source", "line", "text")
+
+
+@dataclass(frozen=True)
 class UnresolvedRow:
     """A printed name the registry does not know (unresolved.csv)."""
 
@@ -143,6 +161,7 @@ TABLES = (
     ("organizations", OrganizationRecord),
     ("flows", FlowRecord),
     ("periods", PeriodRecord),
+    ("contexts", ContextRecord),
     ("unresolved", UnresolvedRow),
     ("report", ReportRow),
 )
@@ -160,6 +179,8 @@ class ExtractionResult:
     periods: list[PeriodRecord] = field(default_factory=list)
     unresolved: list[UnresolvedRow] = field(default_factory=list)
     report: list[ReportRow] = field(default_factory=list)
+    contexts: list[ContextRecord] = field(default_factory=list)  # one per page
+    warnings: list[str] = field(default_factory=list)  # document-level problems, for people
     fiscal_year: int | None = None
     stage: str | None = None
 

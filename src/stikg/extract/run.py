@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from stikg.extract.context import ContextRecord, assign_contexts, mention_context, web_frame
 from stikg.extract.document import (
     MAIN_STAGES,
     Doc,
@@ -28,31 +29,40 @@ KIND_STAGE = {
     "budget": "budget",
     "enacted_budget": "budget",
     "supplementary": "supplementary",
+    "supplementary_budget": "supplementary",
 }
 _MENTION = re.compile(r"(令和|平成)\s*(\d{1,2}|元)\s*年度\s*(概算要求|予算案|当初予算)")
 _MENTION_STAGE = {"概算要求": "request", "予算案": "budget_draft", "当初予算": "budget"}
 
 
-def document_context(doc: Doc) -> tuple[str | None, int | None]:
-    """The document's stage and fiscal year from its first budget header (``令和7年度要求・要望額``),
-    else from a mention such as ``令和7年度概算要求のポイント``."""
-    for line in doc.lines:
+def document_context(doc: Doc) -> tuple[str | None, int | None, str | None, int | None]:
+    """The document's stage and fiscal year, the kind of evidence and its 0-based line: its first
+    budget header (``令和7年度要求・要望額``); else a web copy's page header or 出典情報 line
+    (``令和8年度予算政府案``); else a mention such as ``令和7年度概算要求のポイント``."""
+    for i, line in enumerate(doc.lines):
         text = line.text
         if "。" in text:
             continue
         for m in labels(text):
             stage, fy = label_stage(m), label_year(m)
             if stage in MAIN_STAGES and fy is not None and (is_label_only(text) or yen_matches(text)):
-                return stage, fy
-    for line in doc.lines:
+                return stage, fy, "header", i
+    frame = doc.frame
+    if frame is not None:
+        for source, lines in (("page-title", frame.titles), ("source-line", frame.source_lines)):
+            for i in sorted(lines):
+                ctx = mention_context(lines[i])
+                if ctx:
+                    return ctx[0], ctx[1], source, i
+    for i, line in enumerate(doc.lines):
         m = _MENTION.search(line.text)
         if m:
             try:
                 year = era_year(m.group(1), 1 if m.group(2) == "元" else int(m.group(2)))
             except ValueError:
                 continue
-            return _MENTION_STAGE[m.group(3)], year
-    return None, None
+            return _MENTION_STAGE[m.group(3)], year, "title", i
+    return None, None, None, None
 
 
 def extract_document(
@@ -61,8 +71,13 @@ def extract_document(
     fiscal_year: int | None = None,
     kind: str | None = None,
     registry: object | None = None,
+    override: bool = False,
 ) -> ExtractionResult:
-    """Extract every record of one document (``lines`` as read, 1-based numbering in records)."""
+    """Extract every record of one document (``lines`` as read, 1-based numbering in records).
+
+    ``fiscal_year``/``kind`` (the catalog's, or the command line's) give the stage and year of
+    figures whose text states none; with ``override`` they also replace what the document's
+    titles and source lines say (a page's own budget header still wins)."""
     from stikg.extract.amounts import AmountExtractor
     from stikg.extract.citations import CitationExtractor
     from stikg.extract.flows import FlowExtractor
@@ -70,11 +85,34 @@ def extract_document(
     from stikg.extract.periods import PeriodExtractor
 
     doc = Doc(doc_id=doc_id, lines=make_lines(list(lines)), registry=registry)
-    stage, year = document_context(doc)
-    doc.stage = stage or KIND_STAGE.get((kind or "").strip())
+    doc.frame = web_frame([line.text for line in doc.lines])
+    for i in doc.frame.boilerplate:
+        doc.lines[i].text = ""  # site frame: quoted as printed, seen by no extractor
+    doc.breaks = doc.frame.breaks
+    if not (doc.frame.breaks or doc.frame.titles or doc.frame.source_lines):
+        doc.frame = None
+    kind_stage = KIND_STAGE.get((kind or "").strip())
+    stage, year, source, at = document_context(doc)
+    if override and fiscal_year is not None and kind_stage:
+        stage, year, source, at = kind_stage, fiscal_year, "argument", None
+    doc.stage = stage or kind_stage
     doc.fiscal_year = year if year is not None else fiscal_year
+    if stage is None and doc.stage:
+        source, at = "argument", None
+    doc.context_source = source
+    doc.context_line = at + 1 if at is not None else None
+    doc.context_text = doc.lines[at].printed.strip() if at is not None else None
     segment(doc)
+    missing = assign_contexts(doc, fiscal_year, kind_stage, override)
     result = ExtractionResult(doc=doc_id, fiscal_year=doc.fiscal_year, stage=doc.stage)
+    result.contexts = context_records(doc)
+    if missing:
+        where = f"page(s) starting at line(s) {', '.join(map(str, missing))}"
+        if fiscal_year is not None and kind_stage:
+            what = f"using the given FY{fiscal_year} {kind_stage} for their unlabelled figures"
+        else:
+            what = "their unlabelled figures are reported, not extracted (give --fiscal-year and --kind)"
+        result.warnings.append(f"{doc_id}: no fiscal year or budget stage printed for {where}; {what}")
 
     amounts = AmountExtractor(doc)
     amounts.run()
@@ -106,6 +144,21 @@ def extract_document(
     result.report.extend(unattributed(result, doc))
     result.report.sort(key=lambda r: r.line)
     return result
+
+
+def context_records(doc: Doc) -> list[ContextRecord]:
+    """One row per page: its lines, program and context with the evidence's kind and line."""
+    rows = []
+    for n, page in enumerate(doc.pages, start=1):
+        if not any(not doc.lines[i].blank for i in range(page.start, page.end)):
+            continue
+        ctx = page.context
+        rows.append(ContextRecord(
+            doc.doc_id, n, page.start + 1, page.end, page.program or "",
+            ctx.fiscal_year if ctx else None, ctx.stage if ctx else "", ctx.source if ctx else "none",
+            ctx.line if ctx else None, ctx.text if ctx else "",
+        ))
+    return rows
 
 
 NO_PROGRAM = "program not identified"
