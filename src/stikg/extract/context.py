@@ -119,7 +119,14 @@ class Context:
 def _header_context(doc, page) -> Context | None:
     """The first budget header of a page (a line of stage labels, or a short label-and-figure line,
     whose label carries a fiscal year)."""
-    from stikg.extract.document import MAIN_STAGES, is_label_only, label_stage, label_year, labels, yen_matches
+    from stikg.extract.document import (
+        MAIN_STAGES,
+        is_label_only,
+        label_stage,
+        label_year,
+        labels,
+        yen_matches,
+    )
 
     for i in range(page.start, page.end):
         line = doc.lines[i]
