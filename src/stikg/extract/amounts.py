@@ -47,7 +47,19 @@ from stikg.extract.document import (
 from stikg.extract.document import labels as find_labels
 from stikg.extract.pages import TANTOU_RE, same_program
 from stikg.extract.records import AmountRecord, ReportRow
-from stikg.normalize import fold
+from stikg.extract.tables import (
+    DIFFERENCE_LINE,
+    UNIT_YEN,
+    Column,
+    bare_number,
+    column_of,
+    is_row_name,
+    is_unit_header,
+    page_unit,
+    row_name,
+    table_columns,
+)
+from stikg.normalize import era_year, fold
 
 GRANT = "per-project grant size, not a program budget"
 PROSE = "amount in running text"
@@ -80,6 +92,10 @@ _FIELD = re.compile(r"^[^:：]{1,15}[:：]")
 _GROUP = re.compile(r"^\s*\(\s*(\d{1,2})\s*\)\s*(.+)$")
 _TRAIL_OK = re.compile(r"^(?:※.*|\(?\s*新規\s*\)?|\(?\d+\s*年間\)?.*|\d+\s*(?:拠点|件|課題|機関|人).*|\**)$")
 _PARTICLES = ("の", "を", "に", "で", "が", "は", "と", "から", "まで", "より", "へ", "として")
+# "7年度補正予算で", "令和4年度第2次補正予算", "R6補正" in a note
+_NOTE_SUPPLEMENTARY = re.compile(
+    r"(?:(?P<era>令和|平成)\s*)?(?P<y>\d{1,2}|元)\s*年度\s*(?:[(（]?\s*第\s*(?P<rn>\d)\s*次\s*[)）]?\s*)?補正予算"
+)
 _YEAR_PAREN_AFTER = re.compile(r"^\s*\(\s*(令和|平成)\s*(\d{1,2}|元)\s*年度\s*\)")
 
 
@@ -184,9 +200,129 @@ class AmountExtractor:
         """Extract every page."""
         for page in self.doc.pages:
             st = _State(page=page, pending=[])
+            ctx = (page.context.stage, page.context.fiscal_year) if page.context is not None else None
+            columns = table_columns(self.doc, page, ctx)
+            if columns:
+                self._table_page(st, columns, page_unit(self.doc, page))
+                continue
             for i in range(page.start, page.end):
                 if not self.doc.lines[i].blank:
                     self._line(i, st)
+
+    # ------------------------------------------------------------------ comparison tables
+    def _table_page(self, st: _State, columns: list[Column], unit: int | None) -> None:
+        """A comparison-table page (:mod:`stikg.extract.tables`): figures fill the year columns."""
+        page = st.page
+        lines = self.doc.lines
+        row: str | None = None
+        filled = 0
+        skip: set[int] = set()
+        for i in range(page.start, page.end):
+            line = lines[i]
+            s = line.text.strip()
+            if line.blank or i in skip or column_of(s) or is_unit_header(s):
+                continue
+            if DIFFERENCE_LINE.match(s):
+                self._report(i, DIFFERENCE)
+                continue
+            if s.startswith(("※", "*")):
+                self._note_line(i, st, row or page.program or "")
+                continue
+            figures: list[tuple[int, str, re.Match | None]] = []
+            number = bare_number(s, unit) if unit else None
+            if number is not None:
+                figures.append((number, line.printed.strip(), None))
+            else:
+                yens = yen_matches(line.text)
+                rest = line.text
+                for m in yens:
+                    rest = rest.replace(m.group(0), "")
+                if yens and (re.sub(r"[\s()（）+＋▲△\-.\d%％]", "", rest) == ""):
+                    for m in yens:
+                        try:
+                            figures.append((amount_value(m), line.printed[m.start(): m.end()].strip(), m))
+                        except ValueError as exc:
+                            self._report(i, f"{BADAMOUNT}: {exc}")
+                elif yens:
+                    for _ in yens:
+                        self._report(i, PROSE)
+                    continue
+            if figures:
+                for yen, text, m in figures:
+                    if row is None or filled >= len(columns):
+                        self._report(i, EXTRA if row else NOCONTEXT)
+                        continue
+                    col = columns[filled]
+                    filled += 1
+                    self.amounts.append(AmountRecord(
+                        doc=self.doc.doc_id, line=i + 1, program=row, fiscal_year=col.fiscal_year, stage=col.stage,
+                        amount_yen=yen, amount_text=text, partial=bool(m and m["partial"]),
+                        note=f"table column {col.label} (line {col.line + 1})"
+                        + (f"; unit {self._unit_name(unit)}" if m is None else ""),
+                    ))
+                    st.last_amount_index = i
+                continue
+            if is_row_name(s):
+                row, used = row_name(self.doc, i, page)
+                skip |= used
+                filled = 0
+
+    @staticmethod
+    def _unit_name(unit: int | None) -> str:
+        return next((k for k, v in UNIT_YEN.items() if v == unit), "")
+
+    # ------------------------------------------------------------------ notes (※)
+    def _note_line(self, i: int, st: _State, program: str) -> None:
+        """A ``※`` note: ``※ この他、7年度補正予算で300億円を計上`` is that year's supplementary
+        amount of the program it sits under; ``※外に…X億円`` an amount outside the figure above;
+        ``※…合計X億円`` a total; any other figure stays in the report."""
+        line = self.doc.lines[i]
+        text = line.text
+        yens = yen_matches(text)
+        if not yens:
+            return
+        if not program:
+            last = self.amounts[-1] if self.amounts and i - st.last_amount_index <= 4 else None
+            program = last.program if last else (st.item[1] if st.item else st.page.program or "")
+        prev_end = 0
+        for m in yens:
+            before = text[prev_end: m.start()]
+            prev_end = m.end()
+            sm = None
+            for sm in _NOTE_SUPPLEMENTARY.finditer(before):
+                pass
+            try:
+                yen = amount_value(m)
+            except ValueError as exc:
+                self._report(i, f"{BADAMOUNT}: {exc}")
+                continue
+            printed = line.printed[m.start(): m.end()].strip()
+            if sm is not None:
+                try:
+                    fy = era_year(sm["era"] or "令和", 1 if sm["y"] == "元" else int(sm["y"]))
+                except ValueError:
+                    self._report(i, NOTE)
+                    continue
+                rn = int(sm["rn"]) if sm["rn"] else None
+                note = "※ supplementary amount noted under the program" + (f" (第{rn}次補正)" if rn else "")
+                self.amounts.append(AmountRecord(
+                    doc=self.doc.doc_id, line=i + 1, program=program, fiscal_year=fy, stage="supplementary",
+                    amount_yen=yen, amount_text=printed, partial=bool(m["partial"]), note=note, supplementary_round=rn,
+                ))
+                continue
+            meaning = None
+            if "外に" in text[: m.start()] or "外数" in text:
+                meaning = "※外に: an amount outside (not included in) the program's figure"
+            elif "合計" in text[max(0, m.start() - 8): m.start()]:
+                meaning = "※合計: a total together with other amounts"
+            ctx = self._context(st)
+            if meaning is None or ctx is None or _APPROX_BEFORE.search(text[max(0, m.start() - 4): m.start()]):
+                self._report(i, NOTE)
+                continue
+            self.amounts.append(AmountRecord(
+                doc=self.doc.doc_id, line=i + 1, program=program, fiscal_year=ctx[1], stage=ctx[0], amount_yen=yen,
+                amount_text=printed, partial=bool(m["partial"]), note=meaning,
+            ))
 
     def _line(self, i: int, st: _State) -> None:
         line = self.doc.lines[i]
@@ -208,8 +344,7 @@ class AmountExtractor:
         for _ in nonyen_matches(text):
             self._report(i, NONYEN)
         if s.startswith(("※", "*")):
-            for _ in yens:
-                self._report(i, NOTE)
+            self._note_line(i, st, "")
             return
         keep = []
         for m in yens:
