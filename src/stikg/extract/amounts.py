@@ -288,9 +288,7 @@ class AmountExtractor:
         for m in yens:
             before = text[prev_end: m.start()]
             prev_end = m.end()
-            sm = None
-            for sm in _NOTE_SUPPLEMENTARY.finditer(before):
-                pass
+            sm = next(reversed(list(_NOTE_SUPPLEMENTARY.finditer(before))), None)  # the label nearest the figure
             try:
                 yen = amount_value(m)
             except ValueError as exc:
