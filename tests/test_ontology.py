@@ -150,18 +150,19 @@ def test_added_terms_are_the_documented_ones(ontology):
 
 CLASSES = {"Strategy", "Program", "Organization", "GovernmentBody", "Ministry", "Bureau", "FundingAgency",
            "ResearchInstitute", "University", "Council", "Company", "Hub", "BudgetAllocation", "FundingFlow",
-           "Citation", "OrganizationRole", "SourceDocument", "Evidence", "ProgramPeriod", "ProgramFact"}
+           "Citation", "OrganizationRole", "SourceDocument", "Evidence", "ProgramPeriod", "ProgramFact",
+           "PolicyBasis", "Plan", "PolicyStatement", "Report", "Law", "Decision", "Agreement"}
 OBJECT_PROPERTIES = {
     "decidedBy", "previousEdition", "nextEdition", "subProgramOf", "hasSubProgram", "predecessor", "successor",
     "fundedBy", "implementedBy", "managedBy", "hasBudgetAllocation", "hasCitation", "hostedBy", "hubOfProgram",
     "forProgram", "reportedIn", "hasEvidence", "budgetStage", "fromOrganization", "toOrganization",
     "fundingInstrument", "citingProgram", "citedStrategy", "organization", "role", "sourceDocument",
-    "documentKind"}
+    "documentKind", "citedBasis", "restsOn"}
 DATATYPE_PROPERTIES = {
     "editionYear", "decisionDate", "strategyType", "shortName", "fiscalYear", "amountYen", "isPartial",
     "amountText", "supplementaryRound", "fundYears", "isNew", "strategyText", "printedDecisionDate",
     "printedDecisionBody", "printedName", "startFiscalYear", "endFiscalYear", "line", "quote", "fileName",
-    "lineCount", "issuerText"}
+    "lineCount", "issuerText", "article", "partialText"}
 
 
 def test_classes_and_properties_have_the_right_kind(ontology):
@@ -197,7 +198,7 @@ SCHEMES = {
                                                    "fund", "other"]),
     STIKG.OrganizationRoleScheme: ("role", ["implementer", "funding_agency", "host", "recipient", "partner",
                                             "bureau"]),
-    STIKG.DocumentKindScheme: ("kind", ["budget_request", "draft_budget", "objectives_change",
+    STIKG.DocumentKindScheme: ("kind", ["budget_request", "draft_budget", "supplementary_budget", "objectives_change",
                                         "policy_briefing"]),
 }
 
@@ -326,7 +327,7 @@ FUNCTIONAL = {"forProgram", "reportedIn", "fiscalYear", "budgetStage", "amountYe
               "supplementaryRound", "fromOrganization", "toOrganization", "fundingInstrument", "citingProgram",
               "citedStrategy", "organization", "role", "startFiscalYear", "endFiscalYear", "sourceDocument",
               "line", "quote", "fileName", "lineCount", "documentKind", "editionYear", "decisionDate",
-              "strategyType", "previousEdition"}
+              "strategyType", "previousEdition", "citedBasis", "partialText"}
 
 
 def test_functional_properties(ontology):
@@ -372,8 +373,14 @@ def test_disjointness(ontology):
     def disjoint(a: str, b: str) -> bool:
         return any({STIKG[a], STIKG[b]} <= g for g in groups)
 
-    for a, b in [("Program", "Organization"), ("Program", "Strategy"), ("Organization", "Strategy"),
-                 ("SourceDocument", "Program"), ("SourceDocument", "Strategy"), ("SourceDocument", "Organization"),
+    # strategies are policy bases (as are laws, decisions, agreements): disjointness is stated for the whole kind
+    assert (STIKG.Strategy, RDFS.subClassOf, STIKG.PolicyBasis) in ontology
+    for sub in ("Plan", "PolicyStatement", "Report"):
+        assert (STIKG[sub], RDFS.subClassOf, STIKG.Strategy) in ontology
+    for sub in ("Law", "Decision", "Agreement"):
+        assert (STIKG[sub], RDFS.subClassOf, STIKG.PolicyBasis) in ontology
+    for a, b in [("Program", "Organization"), ("Program", "PolicyBasis"), ("Organization", "PolicyBasis"),
+                 ("SourceDocument", "Program"), ("SourceDocument", "PolicyBasis"), ("SourceDocument", "Organization"),
                  ("Hub", "Organization"), ("Evidence", "SourceDocument"), ("BudgetAllocation", "FundingFlow"),
                  ("Citation", "OrganizationRole"), ("GovernmentBody", "University"), ("University", "Company"),
                  ("GovernmentBody", "FundingAgency"), ("GovernmentBody", "ResearchInstitute"),

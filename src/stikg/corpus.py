@@ -17,9 +17,11 @@ import yaml
 from stikg import yamlsafe
 from stikg.errors import CorpusError
 
-KINDS = ("budget_request", "draft_budget", "objectives_change", "policy_briefing")
+KINDS = ("budget_request", "draft_budget", "supplementary_budget", "objectives_change", "policy_briefing")
 REQUIRED = ("id", "title_ja", "title_en", "issuer", "date", "fiscal_year", "kind", "origin")
-OPTIONAL = ("issuer_org", "note", "title")
+# partial_text: the file holds only excerpts of the publication (a web copy); source_url: the original
+# publication's page (公開元URL); copy_urls: where the text was copied from
+OPTIONAL = ("issuer_org", "note", "title", "partial_text", "source_url", "copy_urls")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\.txt$")
 # C0/C1 control characters other than TAB, LF, CR; also U+FFFD (a decoder's replacement mark).
@@ -40,6 +42,9 @@ class CatalogEntry:
     origin: str
     issuer_org: str | None = None
     note: str | None = None
+    partial_text: bool = False
+    source_url: str | None = None
+    copy_urls: tuple[str, ...] = ()
     line: int = 0
 
     @property
@@ -103,6 +108,8 @@ def load_catalog(path: Path) -> list[CatalogEntry]:
             id=doc_id, title_ja=str(data["title_ja"]), title_en=str(data["title_en"]),
             issuer=str(data["issuer"]), date=date, fiscal_year=fiscal_year, kind=str(data["kind"]),
             origin=str(data["origin"]), issuer_org=data.get("issuer_org"), note=data.get("note"),
+            partial_text=bool(data.get("partial_text", False)), source_url=data.get("source_url"),
+            copy_urls=tuple(str(u) for u in (data.get("copy_urls") or ())),
             line=line,
         ))
     return sorted(entries, key=lambda e: e.id)

@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from stikg import vocab
 from stikg.corpus import CatalogEntry, Document
-from stikg.vocab import CITO, ORG, STIKG
+from stikg.vocab import CITO, ORG, SCHEMA, STIKG
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
@@ -185,11 +185,12 @@ class Mapper:
         strategy = self._strategy(out, rec, doc)
         iri = self._fact(out, document, "citation", STIKG.Citation, (program, strategy), rec.line)
         t = out.triples
-        t.update({
-            (iri, STIKG.citingProgram, program),
-            (iri, STIKG.citedStrategy, strategy),
-            (program, CITO.citesAsAuthority, strategy),
-        })
+        t.update({(iri, STIKG.citingProgram, program), (iri, STIKG.citedBasis, strategy),
+                  (program, STIKG.restsOn, strategy)})
+        if self._basis_kind(rec) in vocab.STRATEGY_KINDS:
+            t.update({(iri, STIKG.citedStrategy, strategy), (program, CITO.citesAsAuthority, strategy)})
+        if getattr(rec, "article", ""):
+            t.add((iri, STIKG.article, Literal(rec.article)))
         if rec.strategy_text:
             t.add((iri, STIKG.strategyText, Literal(rec.strategy_text)))
         if rec.decision_date:
@@ -197,13 +198,30 @@ class Mapper:
         if rec.decision_body:
             t.add((iri, STIKG.printedDecisionBody, Literal(rec.decision_body)))
 
+    def _basis_kind(self, rec) -> str:
+        """The kind of the cited basis: the registry's type when it knows the name, else the extractor's."""
+        if self.registry is not None:
+            entry = self.registry.resolve("strategy", rec.strategy)
+            if entry is not None:
+                return str(entry.data.get("type") or "strategy")
+        kind = getattr(rec, "basis_kind", "") or "strategy"
+        return kind if kind in vocab.BASIS_CLASSES else "strategy"
+
     def _strategy(self, out: MappedDocument, rec, doc: str) -> URIRef:
-        """The cited strategy; a series name printed with its decision date picks that edition."""
+        """The cited basis; a series name printed with its decision date picks that edition. A name
+        the registry does not know gets the class of the kind the extractor read (a law, a plan …)."""
         if self.registry is not None and rec.decision_date and self.registry.resolve("strategy", rec.strategy) is None:
             entry = self.registry.resolve("strategy", f"{rec.strategy}（{rec.decision_date}）")
             if entry is not None:
                 return vocab.entity("strategy", entry.id)
-        return self._name(out, "strategy", rec.strategy, doc, rec.line)
+        iri = self._name(out, "strategy", rec.strategy, doc, rec.line)
+        kind = self._basis_kind(rec)
+        if kind != "strategy" and (self.registry is None or self.registry.resolve("strategy", rec.strategy) is None):
+            if kind not in vocab.STRATEGY_KINDS:
+                out.triples.discard((iri, RDF.type, STIKG.Strategy))
+            out.triples.update({(iri, RDF.type, STIKG[vocab.BASIS_CLASSES[kind]]),
+                                (iri, STIKG.strategyType, Literal(kind))})
+        return iri
 
     _ROLE_SHORTCUT = {"funding_agency": STIKG.fundedBy, "implementer": STIKG.implementedBy,
                       "bureau": STIKG.managedBy}
@@ -267,13 +285,17 @@ class Mapper:
                 (d, STIKG.documentKind, vocab.kind_concept(e.kind)),
                 (d, DCTERMS.source, Literal(e.origin)),
                 (d, DCTERMS.license, GOV_TERMS),
-                (d, DCTERMS.rights, Literal(
-                    "出典：文部科学省ウェブサイト (政府標準利用規約 第2.0版, CC BY 4.0 互換) / "
-                    "Source: MEXT website, Government of Japan Standard Terms of Use 2.0")),
+                (d, DCTERMS.rights, Literal(vocab.rights_statement(e.issuer))),
                 (d, STIKG.issuerText, Literal(e.issuer)),
             })
             if e.issuer_org:
                 t.add((d, DCTERMS.publisher, self._registry_iri("organization", e.issuer_org)))
+            if e.partial_text:
+                t.add((d, STIKG.partialText, Literal(True)))
+            if e.source_url:
+                t.add((d, SCHEMA.url, Literal(e.source_url, datatype=XSD.anyURI)))
+            for url in e.copy_urls:
+                t.add((d, PROV.wasDerivedFrom, URIRef(url)))
             if e.note:
                 t.add((d, RDFS.comment, Literal(e.note)))
         return t
@@ -291,6 +313,11 @@ class Mapper:
                 s = vocab.entity(kind, e.id)
                 data = e.data
                 cls = _KIND_CLASS[kind]
+                if kind == "strategy":
+                    basis = str(data.get("type") or "strategy")
+                    cls = vocab.BASIS_CLASSES.get(basis, "Strategy")
+                    if basis in vocab.STRATEGY_KINDS and cls != "Strategy":
+                        t.add((s, RDF.type, STIKG.Strategy))  # asserted too: strategy queries need no reasoner
                 if kind == "organization":
                     cls = vocab.ORG_CLASSES.get(str(data.get("type", "other")), "Organization")
                 t.update({

@@ -53,7 +53,7 @@ REQUIRED_KEYS = {
     "hub": ("id", "name_ja", "name_en", "host"),
 }
 TYPES = {
-    "strategy": ("strategy", "plan", "policy", "report"),
+    "strategy": ("strategy", "plan", "policy", "report", "law", "decision", "agreement"),
     "organization": (
         "government", "ministry", "bureau", "office", "funding_agency", "research_institute",
         "university", "inter_university", "council", "company", "other",

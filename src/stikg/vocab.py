@@ -35,7 +35,15 @@ INSTRUMENTS = {
     "交付金": "grant", "基金": "fund", "other": "other",
 }
 ROLES = ("implementer", "funding_agency", "host", "recipient", "partner", "bureau")
-DOCUMENT_KINDS = ("budget_request", "draft_budget", "objectives_change", "policy_briefing")
+DOCUMENT_KINDS = ("budget_request", "draft_budget", "supplementary_budget", "objectives_change", "policy_briefing")
+# Policy-basis kinds (registry ``type`` of strategies.yaml, extraction ``basis_kind``) → ontology classes.
+# The first four are strategies (stikg:Strategy and its subclasses: the strategy queries see them);
+# laws, decisions and agreements are other kinds of stikg:PolicyBasis.
+BASIS_CLASSES = {
+    "strategy": "Strategy", "plan": "Plan", "policy": "PolicyStatement", "report": "Report",
+    "law": "Law", "decision": "Decision", "agreement": "Agreement",
+}
+STRATEGY_KINDS = ("strategy", "plan", "policy", "report")
 # Organization registry types → ontology classes.
 ORG_CLASSES = {
     "government": "GovernmentBody", "ministry": "Ministry", "bureau": "Bureau", "office": "Bureau",
@@ -43,6 +51,20 @@ ORG_CLASSES = {
     "university": "University", "inter_university": "University", "council": "Council",
     "company": "Company", "other": "Organization",
 }
+
+
+_ISSUER_SITES = (("財務省", "財務省ウェブサイト", "MOF website"), ("厚生労働省", "厚生労働省ウェブサイト", "MHLW website"),
+                 ("内閣府", "内閣府ウェブサイト", "Cabinet Office website"))
+
+
+def rights_statement(issuer: str) -> str:
+    """The attribution the Government of Japan Standard Terms of Use ask for, by the issuing ministry."""
+    ja_site, en_site = "文部科学省ウェブサイト", "MEXT website"
+    for prefix, ja, en in _ISSUER_SITES:
+        if issuer.startswith(prefix):
+            ja_site, en_site = ja, en
+    return (f"出典：{ja_site} (政府標準利用規約 第2.0版, CC BY 4.0 互換) / "
+            f"Source: {en_site}, Government of Japan Standard Terms of Use 2.0")
 
 
 def stage_concept(code: str) -> URIRef:

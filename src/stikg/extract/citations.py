@@ -55,8 +55,44 @@ _EDITION_MARK = re.compile(r"\s*\(\s*第\s*\d+\s*[期次]\s*\)\s*$")
 STRATEGY_SUFFIXES = (
     "戦略", "計画", "方針", "指針", "プラン", "とりまとめ", "取りまとめ", "方策", "要綱", "パッケージ",
     "提言", "ロードマップ", "フォローアップ", "声明", "宣言", "答申", "報告書", "中間報告", "最終報告",
-    "申合せ", "ビジョン", "大綱", "基本法", "実施要領",
+    "申合せ", "申し合わせ", "ビジョン", "大綱", "基本法", "実施要領", "決議", "に関する法律",
 )
+# a law: "…に関する法律", "…のための法律", "…推進法" / "…基本法" …, optionally with its article
+_LAW = re.compile(
+    r"(?P<name>[一-龥ァ-ヴーA-Za-z0-9・]{2,}(?:[のにおけるするための及びび・等]{1,4}[一-龥ァ-ヴーA-Za-z0-9・]{1,20}){0,6}?"
+    r"(?:に関する法律|のための法律|等に関する法律|(?<=[一-龥])(?:推進法|基本法|促進法|振興法|整備法|措置法|特別措置法|大学法|機構法)))"
+    r"(?!案)(?:\s*(?P<article>第\s*\d+\s*条(?:\s*の\s*\d+)?(?:\s*第\s*\d+\s*項)?))?"
+)
+_STATE_POLICY = re.compile(r"国が(?:策定する|定める)(?P<name>[^、。「」()]{2,40}?(?:方針|指針|計画|戦略))")
+_REPORT_END = ("とりまとめ", "取りまとめ", "報告", "報告書", "提言", "答申", "決議", "中間報告", "最終報告", "声明")
+_PLAN_END = ("計画", "プラン", "ロードマップ")
+_POLICY_END = ("方針", "指針", "要綱", "実施要領")
+
+
+def basis_kind(name: str, body: str = "") -> str:
+    """The kind of a policy basis from its printed name and deciding body: law, plan, policy,
+    report, agreement, decision or strategy."""
+    s = re.sub(r"\s*\([^()]*\)\s*$", "", fold(name).strip())
+    for _ in range(3):
+        t = _EDITION_TAIL.sub("", s)
+        if t == s:
+            break
+        s = t
+    if s.endswith(("法律", "法")) and not s.endswith(("方法", "手法", "技法", "憲法")) or "法律第" in s:
+        return "law"
+    if s.endswith(("申合せ", "申し合わせ")) or "申合せ" in body or "申し合わせ" in body:
+        return "agreement"
+    if s.endswith(_REPORT_END):
+        return "report"
+    if s.endswith(_PLAN_END):
+        return "plan"
+    if s.endswith(_POLICY_END) and not s.startswith("経済財政運営と改革の基本方針"):
+        return "policy"
+    if s.endswith(("決定",)) or (body.endswith(("本部決定", "会議決定", "委員会決定", "大臣決定"))
+                                  and not s.endswith(STRATEGY_SUFFIXES)):
+        return "decision"
+    return "strategy"
+
 _PROGRAM_SUFFIXES = ("事業", "プログラム", "プロジェクト", "拠点", "センター", "機関")
 _BODY_OK = re.compile(r"(決定|申合せ|申し合わせ|決議|了承|会議|委員会|本部|部会|協議会)$")
 _NAME_CHARS_BACK_STOP = set("、。」』】「『【:;※○●◆■□★✓→⇒➤<>〈〉《》\t ") | {"\u3000"}
@@ -74,6 +110,8 @@ class _Found:
     date: str
     body: str
     heading_cover: int  # characters of the logical text this citation (with its date) covers
+    kind: str = ""  # basis kind when the rule that found it knows (law, policy); else classified by name
+    article: str = ""
 
 
 def is_strategy_name(name: str) -> bool:
@@ -86,9 +124,10 @@ def is_strategy_name(name: str) -> bool:
         if t == s:
             break
         s = t
+    s = re.sub(r"\s*\([^()]{1,8}\)$", "", s)  # a qualifier: 附帯決議(衆・参)
     if s.endswith(_PROGRAM_SUFFIXES):
         return False
-    return s.endswith(STRATEGY_SUFFIXES)
+    return s.endswith(STRATEGY_SUFFIXES) or basis_kind(s) == "law"
 
 
 def _date_body(date_text: str, rest: str) -> tuple[str, str]:
@@ -241,6 +280,7 @@ class CitationExtractor:
                 continue
             found.append(_Found(i, start, name, name, date, body, pm.end() - start))
             taken.append((start, pm.end()))
+        found.extend(self._laws_and_state_policies(i, text, taken))
         return found
 
     def _known(self, name: str) -> bool:
@@ -352,12 +392,44 @@ class CitationExtractor:
     def _report(self, i: int, reason: str) -> None:
         self.report.append(ReportRow(self.doc.doc_id, i + 1, self.doc.lines[i].printed.strip(), reason))
 
+    def _kind(self, canonical: str, f: _Found) -> str:
+        """The registry's type when it knows the name, else the rule's kind, else by the name."""
+        if self.registry is not None:
+            try:
+                entry = self.registry.resolve("strategy", canonical)
+            except Exception:
+                entry = None
+            if entry is not None and hasattr(entry, "data"):
+                return str(entry.data.get("type") or "strategy")
+        return f.kind or basis_kind(canonical, f.body)
+
+    def _laws_and_state_policies(self, i: int, text: str, taken: list[tuple[int, int]]) -> list[_Found]:
+        """Laws (with an article: ``…に関する法律 第27条の2``) and policies the state is to set
+        (``国が策定する…方針``), printed without brackets or dates."""
+        out = []
+        for m in _LAW.finditer(text):
+            if any(a <= m.start() < b or a < m.end() <= b for a, b in taken):
+                continue
+            name = _BULLET.sub("", _CONNECTOR.sub("", m["name"]))
+            name = re.sub(r"^.*?(?:は|が|を|では|において|により|による|に基づき|及び)(?=.{6,})", "", name)
+            if len(name) < 4:
+                continue
+            start = m.start("name") + m["name"].find(name)
+            out.append(_Found(i, start, name, text[start: m.end()].strip(), "", "", m.end() - start, "law",
+                              m["article"] or ""))
+        for m in _STATE_POLICY.finditer(text):
+            if any(a <= m.start("name") < b for a, b in taken):
+                continue
+            out.append(_Found(i, m.start("name"), m["name"], m.group(0), "", "", m.end() - m.start(), "policy"))
+        return out
+
     def _emit(self, f: _Found) -> None:
         line = self.doc.lines[f.index]
         name = _printed_slice(line, _strip_edition_if_known(f.name, self))
         printed = _printed_slice(line, f.text)
-        rec = CitationRecord(self.doc.doc_id, f.index + 1, self.doc.line_program(f.index), self.canonical(name),
-                             printed, f.date, f.body)
+        canonical = self.canonical(name)
+        rec = CitationRecord(self.doc.doc_id, f.index + 1, self.doc.line_program(f.index), canonical,
+                             printed, f.date, f.body, self._kind(canonical, f), re.sub(r"\s", "", f.article))
         if any(c.line == rec.line and key(c.strategy) == key(rec.strategy) for c in self.citations):
             return
         self.citations.append(rec)

@@ -50,8 +50,11 @@ class CitationRecord:
     strategy_text: str
     decision_date: str
     decision_body: str
+    basis_kind: str = "strategy"  # strategy | plan | policy | report | law | decision | agreement
+    article: str = ""  # the article of a law, as printed (第27条の2)
 
-    COLUMNS = ("doc", "line", "program", "strategy", "strategy_text", "decision_date", "decision_body")
+    COLUMNS = ("doc", "line", "program", "strategy", "strategy_text", "decision_date", "decision_body",
+               "basis_kind", "article")
 
 
 @dataclass(frozen=True)
