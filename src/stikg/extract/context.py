@@ -30,10 +30,10 @@ __all__ = ["ContextRecord", "Context", "WebFrame", "assign_contexts", "mention_c
 EXCERPT_BREAK = re.compile(r"^\s*#\s*-{2,}\s*excerpt break\s*-{2,}\s*$")
 _COMMENT = re.compile(r"^\s*#\s*(?:source|partial text)\s*:", re.IGNORECASE)
 _SITE_LINE = re.compile(
-    r"^\s*(?:出典\s*$|出典\s*[:：|｜]|公開元\s*URL|出典情報|ページ画像|低解像度画像|プレーンテキスト|よむ、つかう、まなぶ)"
+    r"^\s*[|｜]?\s*(?:出典\s*$|出典\s*[:：|｜]|公開元\s*URL|出典情報|ページ画像|低解像度画像|プレーンテキスト|よむ、つかう、まなぶ)"
 )
 _PAGE_HEADER = re.compile(r"^(?P<title>.{4,120}?)\s*[(（]\s*(?P<page>\d{1,4})\s*ページ\s*[)）]\s*$")
-SOURCE_LINE = re.compile(r"^\s*出典情報\s*[|｜]?\s*(?P<text>.+?)\s*[|｜]?\s*$")
+SOURCE_LINE = re.compile(r"^\s*[|｜]?\s*出典情報\s*[|｜]?\s*(?P<text>.+?)\s*[|｜]?\s*$")
 
 # "令和7年度科学技術関係概算要求", "令和8年度予算政府案", "令和6年度補正予算", "令和8年度要求・要望額"
 MENTION_RE = re.compile(

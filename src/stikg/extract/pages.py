@@ -265,10 +265,11 @@ def segment(doc: Doc) -> None:
         if section:
             sections.add(section)
         after_tantou = bool(TANTOU_RE.search(s))
-    if doc.breaks:
-        for page in pages:
-            if page.title is None and page.program is None:
-                _excerpt_title(doc, page)
+    for page in pages:
+        if _named_field(doc, page):
+            continue
+        if doc.breaks and page.title is None and page.program is None:
+            _excerpt_title(doc, page)
     doc.pages = pages
     doc.page_of = [0] * n
     for p, page in enumerate(pages):
@@ -282,6 +283,23 @@ def segment(doc: Doc) -> None:
 def _budget_line(s: str) -> bool:
     """A line of a budget header block: labels, figures, ``※`` notes, ``を含む``."""
     return bool(first_label(s) or yen_matches(s)) or s.startswith(("※", "*")) or len(s) <= 6
+
+
+_NAME_FIELD = re.compile(r"^\s*(?:施策名|事業名|プログラム名)\s*[:：]\s*(?P<name>\S.{2,80}?)\s*$")
+
+
+def _named_field(doc: Doc, page: Page) -> bool:
+    """``施策名：X`` / ``事業名：X`` (MHLW and cabinet sheets) names the page's program, whatever
+    line the title rules took (often the office printed above it)."""
+    for i in range(page.start, page.end):
+        m = _NAME_FIELD.match(doc.lines[i].text)
+        if m:
+            start = doc.lines[i].text.index(m["name"])
+            page.title = page.program = doc.lines[i].printed[start: start + len(m["name"])].strip()
+            page.title_index = i
+            page.named_by = "name-field"
+            return True
+    return False
 
 
 _COLUMN_HEAD = re.compile(r"^(?:令和|平成)?\s*\d{1,2}\s*年度")
