@@ -58,7 +58,7 @@ def test_extract_an_uncatalogued_document(tmp_path: Path, capsys) -> None:
     assert flows == [("11", "国", "JST", "運営費交付金"), ("15", "JST", "大学等", "委託")]
     periods = _rows(out / "periods.csv")
     assert (periods[0]["start_fiscal_year"], periods[0]["end_fiscal_year"]) == ("2026", "2030")
-    assert {"doc", "line", "kind", "name"} == set(_rows(out / "unresolved.csv")[0])
+    assert {"doc", "line", "kind", "name", "proposed"} == set(_rows(out / "unresolved.csv")[0])
     assert (out / "report.csv").read_text(encoding="utf-8").startswith("doc,line,text,reason\n")
 
 

@@ -220,6 +220,8 @@ class AmountExtractor:
         for i in range(page.start, page.end):
             line = lines[i]
             s = line.text.strip()
+            if row is not None:
+                self.doc.row_programs[i] = row
             if line.blank or i in skip or column_of(s) or is_unit_header(s):
                 continue
             if DIFFERENCE_LINE.match(s):
@@ -266,6 +268,7 @@ class AmountExtractor:
                 row, used = row_name(self.doc, i, page)
                 skip |= used
                 filled = 0
+                self.doc.row_programs[i] = row
 
     @staticmethod
     def _unit_name(unit: int | None) -> str:

@@ -328,6 +328,7 @@ class Doc:
     context_source: str | None = None  # where doc.stage/fiscal_year came from: header, title, argument …
     context_line: int | None = None
     context_text: str | None = None
+    row_programs: dict[int, str] = field(default_factory=dict)  # comparison-table line → its row's program
     breaks: frozenset[int] = frozenset()  # line indices that start a new page whatever the rules say
     frame: object | None = None  # stikg.extract.context.WebFrame of a web copy
 
@@ -342,6 +343,8 @@ class Doc:
     def line_program(self, index: int) -> str:
         """The program a line speaks of: on a summary page the list item it belongs to (the item
         line and the lines right under it), elsewhere the page's program."""
+        if index in self.row_programs:
+            return self.row_programs[index]
         page = self.page(index)
         if page.is_summary:
             for item_index, name, _ in reversed(page.items):

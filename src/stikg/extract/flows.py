@@ -39,6 +39,8 @@ _MEASURE = re.compile(
     r"^(?:(?P<instr>補助金|運営費交付金|交付金|委託費|基金)\s*)?(?P<funders>[^。:：]{2,60}?)において(?:措置|計上)"
 )
 _TARGET = re.compile(r"^(?P<name>.+?)対象経費$")
+# "理研運営費交付金", "国立大学法人運営費交付金", "宇宙航空研究開発機構(JAXA)運営費交付金"
+_GRANT_OF = re.compile(r"(?P<org>[A-Za-z]{2,10}|[一-龥ァ-ヴー・]{2,30}(?:\([A-Za-z]{2,10}\))?)\s*運営費交付金")
 NO_SOURCE = "scheme without a printed source organisation"
 _BRACKETS = re.compile(r"^[(（【〈<\[]+|[)）】〉>\]]+$")
 _ORG_INSTR = re.compile(r"^(?P<org>[^()（）]{1,40}?)[(（](?P<instr>[^()（）]{1,8})[)）]$")
@@ -63,10 +65,12 @@ class FlowExtractor:
         self.roles: list[tuple[int, str, str]] = []  # (line index, organisation, role)
         self.report: list[ReportRow] = []
         self._used: set[int] = set()
+        self._grants: set[tuple[str, str]] = set()
 
     def run(self) -> None:
         """Find every flow of the document."""
         self._measures()
+        self._operating_grants()
         lines = self.doc.lines
         i = 0
         while i < len(lines):
@@ -242,6 +246,26 @@ class FlowExtractor:
 
     def _flow(self, index: int, src: str, dst: str, instrument: str) -> None:
         self.flows.append(FlowRecord(self.doc.doc_id, index + 1, self.doc.line_program(index), src, dst, instrument))
+
+    # ------------------------------------------------------------------ X運営費交付金
+    def _operating_grants(self) -> None:
+        """``※理研運営費交付金``, ``NIMS運営費交付金中の推計額``, ``国立大学法人運営費交付金について``,
+        ``JAXA運営費交付金の内数``: the state funds that body by its operating grant. (The title of
+        the grant's own page is not a flow: its scheme says who pays.)"""
+        for i, line in enumerate(self.doc.lines):
+            text = line.text
+            if "運営費交付金" not in text or line.blank or i == self.doc.page(i).title_index:
+                continue
+            for m in _GRANT_OF.finditer(text):
+                name = m["org"].strip()
+                org = self._org(name) or (name if KNOWN_RE.fullmatch(name) else None)
+                if org is None or org in ("国", "政府") or org.endswith(("省", "庁", "府")):
+                    continue
+                key = (self.doc.line_program(i), org)
+                if key in self._grants:
+                    continue
+                self._grants.add(key)
+                self._flow(i, "国", org, "運営費交付金")
 
     # ------------------------------------------------------------------ 「…において措置」
     def _measures(self) -> None:

@@ -216,7 +216,7 @@ class _Role:
 _PARTNER_AFTER = re.compile(r"^\s*(?:等)?\s*(?:\)|）)?\s*(?:との(?:緊密な)?連携|と(?:の)?(?:緊密に)?連携|とも連携|とともに|"
                             r"との協力|と協力|との協働|と協働|と共同)")
 _THROUGH_AFTER = re.compile(r"^\s*(?:\)|）)?\s*(?:を通じ|を通して|経由|のファンディング|\s*【ファンディング】)")
-_IMPL_AFTER = re.compile(r"^\s*(?:運営費交付金|において(?!措置|計上|は))")
+_IMPL_AFTER = re.compile(r"^\s*(?:運営費交付金|において(?!措置|計上|は)|における)")
 _HOST_AFTER = re.compile(r"^[A-Za-z0-9一-龥ァ-ヴー]{0,12}?(?:を中核(?:拠点)?とした|を拠点とした|に拠点を置)|^\s*【拠点】")
 _BY_AFTER = re.compile(r"^\s*等?\s*[)）]\s*による")
 _IMPL_BEFORE = re.compile(r"(?:開発主体|実施機関|実施主体|研究実施機関)\s*[:：]\s*$")
@@ -225,7 +225,7 @@ _UCHI_BEFORE = re.compile(r"うち\s*$")
 _LABEL_AFTER = re.compile(r"^\s*(?:予算額|要求・要望額|要求額)")
 _OPERATING_GRANT = re.compile(r"^\s*の.{0,20}(?:経費|費用)等?に充てるため.{0,10}運営費交付金")
 # every role cue below contains one of these; lines without any are skipped quickly
-_ANY_CUE = re.compile(r"連携|ともに|協力|協働|共同|通じ|通して|経由|ファンディング|運営費交付金|において|中核|拠点|による|"
+_ANY_CUE = re.compile(r"連携|ともに|協力|協働|共同|通じ|通して|経由|ファンディング|運営費交付金|において|における|中核|拠点|による|"
                       r"主体|機関|先\s*[:：]|補助事業者|うち|充てるため|サポート|支援体制|〔|件\s*[:：]")
 _LOOSE_CUE = re.compile(r"連携|協力|協働|サポート|支援体制")
 _BRACKET_LIST = re.compile(r"〔([^〔〕]{2,80})〕")

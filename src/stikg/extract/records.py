@@ -124,8 +124,9 @@ class UnresolvedRow:
     line: int
     kind: str
     name: str
+    proposed: str = ""  # a registry entry to paste into mappings/registry/<kind>s.yaml (YAML flow mapping)
 
-    COLUMNS = ("doc", "line", "kind", "name")
+    COLUMNS = ("doc", "line", "kind", "name", "proposed")
 
 
 @dataclass(frozen=True)

@@ -161,6 +161,34 @@ def context_records(doc: Doc) -> list[ContextRecord]:
     return rows
 
 
+_ORG_TYPE_BY_SUFFIX = (
+    (("大学院", "大学", "高等専門学校"), "university"), (("省", "庁", "府"), "ministry"),
+    (("会議", "本部", "委員会", "審議会"), "council"), (("機構", "研究所", "研究センター", "センター", "研究院", "法人"), "research_institute"),
+    (("課", "局", "室", "部"), "bureau"), (("株式会社", "社"), "company"),
+)
+
+
+def proposed_entry(kind: str, name: str, basis_kind: str | None = None) -> str:
+    """A registry entry for a name the registry does not know, as a one-line YAML mapping to
+    paste (and complete: ``name_en`` is left for a person to write) into ``mappings/registry/``."""
+    import json
+
+    from stikg.text import name_key
+    from stikg.vocab import digest
+
+    abbr = re.search(r"[(（]\s*([A-Za-z][A-Za-z0-9\-]{1,12})\s*[)）]", name)
+    ident = abbr.group(1).lower() if abbr and kind == "organization" else f"new-{digest(kind, name_key(name), length=8)}"
+    fields = {"id": ident, "name_ja": name, "name_en": ""}
+    if kind == "organization":
+        base = re.sub(r"[(（][^()（）]*[)）]\s*$", "", name).strip()
+        fields["type"] = next((t for ends, t in _ORG_TYPE_BY_SUFFIX if base.endswith(ends)), "other")
+        if abbr:
+            fields["aliases"] = [abbr.group(1)]
+    elif kind == "strategy":
+        fields["type"] = basis_kind or "strategy"
+    return "{" + ", ".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in fields.items()) + "}"
+
+
 NO_PROGRAM = "program not identified"
 
 
@@ -187,8 +215,10 @@ def unresolved_names(result: ExtractionResult, registry: object | None) -> list[
 
     for rec in (*result.amounts, *result.citations, *result.organizations, *result.flows, *result.periods):
         note("program", rec.program, rec.line)
+    basis: dict[str, str] = {}
     for c in result.citations:
         note("strategy", c.strategy, c.line)
+        basis.setdefault(c.strategy, c.basis_kind)
     for o in result.organizations:
         note("organization", o.organization, o.line)
     for f in result.flows:
@@ -203,6 +233,6 @@ def unresolved_names(result: ExtractionResult, registry: object | None) -> list[
                     continue
             except Exception:
                 pass
-        rows.append(UnresolvedRow(result.doc, line, kind, name))
+        rows.append(UnresolvedRow(result.doc, line, kind, name, proposed_entry(kind, name, basis.get(name))))
     rows.sort(key=lambda r: (r.kind, r.line, r.name))
     return rows
