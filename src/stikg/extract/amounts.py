@@ -554,7 +554,7 @@ class AmountExtractor:
                 continue
             bracketed = "(" in text[yens[n - 1].end() if n else 0: m.start()] or (
                 n == 0 and s.startswith("(")
-            )
+            ) or (n == 0 and len(yens) == 1 and s.endswith(")") and "(" not in s)  # "2,379億円)": its "(" was lost
             if program is None:
                 program = self._bare_program(i, st)
             ref_key = prev_key

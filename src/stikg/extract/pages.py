@@ -239,7 +239,9 @@ def segment(doc: Doc) -> None:
             start_new = by_heading = True
         # an excerpt that opens with its budget header: the title printed under it is the page's
         late_title = bool(title) and budget_only and pages[-1].title is None and pages[-1].start in doc.breaks
-        if start_new and has_content and not fresh and not late_title:
+        # an excerpt is one printed page: a second title-like line on it names a part, not a new page
+        excerpt_titled = pages[-1].start in doc.breaks and pages[-1].title is not None
+        if start_new and has_content and not fresh and not late_title and not excerpt_titled:
             orphan = _orphan_title(doc, pages[-1], i) if by_heading else None
             at = i if orphan is None else orphan
             pages[-1].end = at
@@ -270,6 +272,7 @@ def segment(doc: Doc) -> None:
             continue
         if doc.breaks and page.title is None and page.program is None:
             _excerpt_title(doc, page)
+        _header_subtitle(doc, page)
     doc.pages = pages
     doc.page_of = [0] * n
     for p, page in enumerate(pages):
@@ -278,6 +281,35 @@ def segment(doc: Doc) -> None:
     _find_summary_items(doc)
     _name_untitled_pages(doc)
     _name_remaining_pages(doc)
+
+
+def _header_subtitle(doc: Doc, page: Page) -> None:
+    """``戦略的創造研究推進事業`` / ``令和7年度要求・要望額 21億円`` / ``情報通信科学・イノベーション基盤創出
+    (CRONOS)`` / ``背景・課題``: a name printed between the page's budget header and its first block
+    heading is the part of the titled program the figures are for (``Title > Name``)."""
+    if page.title_index is None or page.program != page.title:
+        return
+    i = doc.next_nonblank(page.title_index)
+    while i is not None and i < page.end and is_subtitle(doc.lines[i].text):
+        i = doc.next_nonblank(i)
+    seen_header = False
+    while i is not None and i < page.end and _budget_line(doc.lines[i].text.strip()):
+        seen_header = seen_header or bool(first_label(doc.lines[i].text))
+        i = doc.next_nonblank(i)
+    if not seen_header or i is None or i >= page.end:
+        return
+    s = doc.lines[i].text.strip()
+    nxt = doc.next_nonblank(i)
+    while nxt is not None and nxt < page.end and doc.lines[nxt].text.strip().startswith(("※", "*")):
+        nxt = doc.next_nonblank(nxt)  # a footnote on the name ("※CRONOS: Cutting-edge …")
+    if (nxt is None or nxt >= page.end or not is_opening_heading(doc.lines[nxt].text) or not is_heading_like(s)
+            or is_section_heading(s) or is_opening_heading(s) or strip_enum(s) != s or len(bare(s)) < 4
+            or is_subtitle(s, latin=False)):
+        return
+    name = doc.lines[i].printed.strip()
+    if key(name) != key(page.title):
+        page.program = f"{page.title} > {name}"
+        page.named_by = "header-subtitle"
 
 
 def _budget_line(s: str) -> bool:
