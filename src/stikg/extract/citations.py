@@ -63,6 +63,7 @@ _LAW = re.compile(
     r"(?:に関する法律|のための法律|等に関する法律|(?<=[一-龥])(?:推進法|基本法|促進法|振興法|整備法|措置法|特別措置法|大学法|機構法)))"
     r"(?![案人])(?:\s*(?P<article>第\s*\d+\s*条(?:\s*の\s*\d+)?(?:\s*第\s*\d+\s*項)?))?"
 )
+_QUALIFIER = re.compile(r"(?<=決議)\s*\((?:衆|参|衆・参|衆参)\)$")
 _STATE_POLICY = re.compile(r"国が(?:策定する|定める)(?P<name>[^、。「」()]{2,40}?(?:方針|指針|計画|戦略))")
 _REPORT_END = ("とりまとめ", "取りまとめ", "報告", "報告書", "提言", "答申", "決議", "中間報告", "最終報告", "声明")
 _PLAN_END = ("計画", "プラン", "ロードマップ")
@@ -158,6 +159,7 @@ class CitationExtractor:
         """Registry name when it resolves; else the printed name, tidied."""
         printed = re.sub(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])", "", name).strip()
         printed = re.sub(r"等$", "", printed).strip()
+        printed = _QUALIFIER.sub("", printed).strip()  # 附帯決議(衆・参): the houses are not the name
         if self.registry is not None:
             try:
                 entry = self.registry.resolve("strategy", printed)
