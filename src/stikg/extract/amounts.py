@@ -24,7 +24,7 @@ of a preceding ``令和N年度補正予算において…基金`` line when ther
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from stikg.extract.document import (
     LABEL_RE,
@@ -120,6 +120,7 @@ class _State:
     group: str | None = None
     grant_until: int = -1
     fund: tuple[int, int] | None = None  # (fiscal year, until line index)
+    unfigured: list[tuple[int, str]] = field(default_factory=list)  # bulleted items still without a figure
 
 
 class AmountExtractor:
@@ -399,6 +400,8 @@ class AmountExtractor:
             return
         if is_heading_like(s) and not is_section_heading(s) and not is_subtitle(s, latin=False) and i != st.page.title_index:
             st.item = (i, self._program(st, self._heading_name(i)))
+            if strip_enum(s) != s:
+                st.unfigured.append(st.item)  # a bulleted item: its figure may come later (two-column text)
             if ":" not in s and not _GRANT_HEAD.match(bare(s)):
                 st.grant_until = -1  # a new (sub-)program heading ends a grant-size block
 
@@ -576,6 +579,15 @@ class AmountExtractor:
             prev_key = ctx
 
     def _bare_program(self, i: int, st: _State) -> str:
+        program = self._bare_program_of(i, st)
+        # two-column slide text: "○ A" / "○ B [41億円]" / "[1,548億円]" — B has its figure, the bare one is A's
+        figured = {a.program for a in self.amounts if a.line - 1 >= st.page.start}
+        st.unfigured = [(k, p) for k, p in st.unfigured if p not in figured]
+        if program in figured and st.unfigured and i - st.unfigured[0][0] <= 6:
+            return st.unfigured.pop(0)[1]
+        return program
+
+    def _bare_program_of(self, i: int, st: _State) -> str:
         cell = self.doc.cell_before(i)
         if cell is not None:
             start, joined = cell

@@ -131,7 +131,7 @@ def _header_context(doc, page) -> Context | None:
     for i in range(page.start, page.end):
         line = doc.lines[i]
         text = line.text
-        if line.blank or "。" in text or text.lstrip().startswith(("※", "*")):
+        if line.blank or "。" in text or text.lstrip().startswith(("※", "*", "(", "[", "（", "［")):
             continue
         for m in labels(text):
             stage, fy = label_stage(m), label_year(m)

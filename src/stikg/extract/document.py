@@ -19,12 +19,12 @@ from stikg.text import name_key
 _YEAR = (
     r"(?:(?P<era>令和|平成)\s*(?P<ey>\d{1,2}|元)\s*年度"
     r"|(?P<wy>20\d\d)\s*年度"
-    r"|(?P<ab>[RH])\s*(?P<aby>\d{1,2})\s*年度?)"
+    r"|(?P<ab>[RH])\s*(?P<aby>\d{1,2})\s*(?:年度?)?)"
 )
 # A budget-stage label, optionally preceded by its fiscal year and supplementary round.
 LABEL_RE = re.compile(
     rf"(?:{_YEAR}\s*)?(?:\(?\s*(?P<round>第\s*(?P<rn>\d+)\s*次)\s*)?"
-    r"(?P<kind>前年度予算額|前年度予算|概算要求額|要求・要望額|要求要望額|要求額|補正予算額|補正予算"
+    r"(?P<kind>前年度予算額|前年度予算|概算要求額|要求・要望額|要求要望額|要求額|補正予算額|補正予算|(?<=\d)補正(?=\s*\d)"
     r"|当初予算額|予算額\s*\(\s*案\s*\)|予算案|予算額)"
 )
 STAGE_OF_KIND = {
@@ -36,6 +36,7 @@ STAGE_OF_KIND = {
     "要求額": "request",
     "補正予算額": "supplementary",
     "補正予算": "supplementary",
+    "補正": "supplementary",  # "R7補正300億円"
     "当初予算額": "budget",
     "予算案": "budget_draft",
     "予算額": "budget",
@@ -72,7 +73,7 @@ ISSUER_LINES = frozenset({"文部科学省", "文部科学省研究振興局"})
 
 # Leading list markers and enumerators: bullets, ①, (1), 1., I, ○ …
 ENUM_RE = re.compile(
-    r"^(?:\s|[-–—・･*#>]|[○◯●◆◇■□◼▪◾★☆✓✔▷▶➡⇒→➤]|[①-⑳]|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]\.?"
+    r"^(?:\s|[-–—・･*#>]|[○◯●•◆◇■□◼▪◾★☆✓✔▷▶➡⇒→➤]|[①-⑳]|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]\.?"
     r"|\(\s*\d{1,2}\s*\)|\(\s*[ivx]{1,4}\s*\)|\d{1,2}\s*[.．]\s|\d{1,2}\s(?=\S)|[IVX]{1,4}\s(?=\S)"
     r"|[A-Z]\s*[:：]\s|領域\s*\d\s)+"
 )
@@ -223,14 +224,14 @@ def is_heading_like(text: str) -> bool:
 
 def labels(text: str) -> list[re.Match]:
     """Stage labels of a line (a cheap substring test first: most lines have none)."""
-    if "予算" not in text and "要求" not in text:
+    if "予算" not in text and "要求" not in text and "補正" not in text:
         return []
     return list(LABEL_RE.finditer(text))
 
 
 def first_label(text: str) -> re.Match | None:
     """The first stage label of a line, or None."""
-    if "予算" not in text and "要求" not in text:
+    if "予算" not in text and "要求" not in text and "補正" not in text:
         return None
     return LABEL_RE.search(text)
 
