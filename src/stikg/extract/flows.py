@@ -42,6 +42,15 @@ _TARGET = re.compile(r"^(?P<name>.+?)対象経費$")
 # "理研運営費交付金", "国立大学法人運営費交付金", "宇宙航空研究開発機構(JAXA)運営費交付金"
 _GRANT_OF = re.compile(r"(?P<org>[A-Za-z]{2,10}|[一-龥ァ-ヴー・]{2,30}(?:\([A-Za-z]{2,10}\))?)\s*運営費交付金")
 NO_SOURCE = "scheme without a printed source organisation"
+NO_ENDS = "funding words without two recognisable organisations"
+_PROSE_CUE = re.compile(r"通じ|通して|基金を|を交付")
+_PROSE_INSTRUMENT = {"委託": "委託", "補助": "補助", "助成": "other", "補助金": "補助金", "交付金": "交付金",
+                     "運営費交付金": "運営費交付金", "基金": "基金"}
+_THROUGH = re.compile(r"(?P<src>[A-Za-z]{2,10}|[一-龥ァ-ヴー・]{2,30}?)(?:\([A-Za-z]{2,10}\))?を通(?:じ|し)て?[、,]?\s*"
+                      r"(?P<dst>[^、。「」()]{2,24}?)(?:に対し(?:て)?|へ)?に?(?P<instr>委託|補助|助成)")
+_GIVEN = re.compile(r"(?P<dst>[A-Za-z]{2,10}|[一-龥ァ-ヴー・]{2,30}?)(?:\([A-Za-z]{2,10}\))?に(?:対し(?:て)?[、,]?)?\s*"
+                    r"(?:(?P<instr>補助金|運営費交付金|交付金)を交付|[^、。]{0,12}?(?P<instr2>基金)を(?:造成|設置|創設))")
+_PROSE_STRICT = re.compile(r"を通じて[^。]{0,24}(?:委託|補助)|基金を造成|補助金を交付")
 _BRACKETS = re.compile(r"^[(（【〈<\[]+|[)）】〉>\]]+$")
 _ORG_INSTR = re.compile(r"^(?P<org>[^()（）]{1,40}?)[(（](?P<instr>[^()（）]{1,8})[)）]$")
 _ARROWS = re.compile(r"[→⇒➡▶▷⇨]|[-－―ー]{1,3}>")
@@ -71,6 +80,7 @@ class FlowExtractor:
         """Find every flow of the document."""
         self._measures()
         self._operating_grants()
+        self._prose()
         lines = self.doc.lines
         i = 0
         while i < len(lines):
@@ -246,6 +256,36 @@ class FlowExtractor:
 
     def _flow(self, index: int, src: str, dst: str, instrument: str) -> None:
         self.flows.append(FlowRecord(self.doc.doc_id, index + 1, self.doc.line_program(index), src, dst, instrument))
+
+    # ------------------------------------------------------------------ prose
+    def _prose(self) -> None:
+        """``AMEDを通じて大学等に委託`` (AMED → 大学等, 委託), ``JSTに基金を造成`` (国 → JST, 基金),
+        ``AMEDに補助金を交付`` (国 → AMED, 補助金); a line with such words whose ends are not
+        organisations goes to the report."""
+        for i, line in enumerate(self.doc.lines):
+            text = line.text
+            if line.blank or i in self._used or not _PROSE_CUE.search(text):
+                continue
+            found = False
+            for m in _THROUGH.finditer(text):
+                src, dst = self._org(m["src"]), self._org(self._tail(m["dst"]))
+                if src and dst and src != dst:
+                    self._flow(i, src, dst, _PROSE_INSTRUMENT[m["instr"]])
+                    found = True
+            for m in _GIVEN.finditer(text):
+                dst = self._org(self._tail(m["dst"]))
+                if dst and dst not in ("国", "政府"):
+                    self._flow(i, "国", dst, _PROSE_INSTRUMENT[m["instr"] or m["instr2"]])
+                    found = True
+            if not found and _PROSE_STRICT.search(text):
+                self.report.append(ReportRow(self.doc.doc_id, i + 1, line.printed.strip(), NO_ENDS))
+
+    @staticmethod
+    def _tail(phrase: str) -> str:
+        """The organisation at the end of a phrase (``公募により選定した大学等`` → ``大学等``)."""
+        phrase = phrase.strip(" 、,")
+        cut = max((phrase.rfind(c) for c in ("を", "が", "は", "で", "た", "る", "の")), default=-1)
+        return phrase[cut + 1:] if 0 <= cut < len(phrase) - 2 else phrase
 
     # ------------------------------------------------------------------ X運営費交付金
     def _operating_grants(self) -> None:
