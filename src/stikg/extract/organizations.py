@@ -27,8 +27,10 @@ from dataclasses import dataclass
 
 from stikg.extract.document import Doc
 from stikg.extract.pages import TANTOU_RE
-from stikg.extract.records import OrganizationRecord
+from stikg.extract.records import OrganizationRecord, ReportRow
 from stikg.text import name_key
+
+NO_ROLE = "organisation named without a role cue"
 
 # (full name, abbreviations, type) — the bodies the genre names most.
 KNOWN_ORGANIZATIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
@@ -216,7 +218,8 @@ class _Role:
 _PARTNER_AFTER = re.compile(r"^\s*(?:等)?\s*(?:\)|）)?\s*(?:との(?:緊密な)?連携|と(?:の)?(?:緊密に)?連携|とも連携|とともに|"
                             r"との協力|と協力|との協働|と協働|と共同)")
 _THROUGH_AFTER = re.compile(r"^\s*(?:\)|）)?\s*(?:を通じ|を通して|経由|のファンディング|\s*【ファンディング】)")
-_IMPL_AFTER = re.compile(r"^\s*(?:運営費交付金|において(?!措置|計上|は)|における)")
+_IMPL_AFTER = re.compile(r"^\s*(?:運営費交付金|において(?!措置|計上|は)|における"
+                         r"|が[、,]?(?=[^。]{0,60}(?:実施|推進|目指|整備|開発|運営|担う|構築|取り組)))")
 _HOST_AFTER = re.compile(r"^[A-Za-z0-9一-龥ァ-ヴー]{0,12}?(?:を中核(?:拠点)?とした|を拠点とした|に拠点を置)|^\s*【拠点】")
 _BY_AFTER = re.compile(r"^\s*等?\s*[)）]\s*による")
 _IMPL_BEFORE = re.compile(r"(?:開発主体|実施機関|実施主体|研究実施機関)\s*[:：]\s*$")
@@ -247,6 +250,7 @@ class OrganizationExtractor:
         self.doc = doc
         self.registry = doc.registry
         self.roles: list[_Role] = []
+        self._unplaced: list[tuple[int, str]] = []  # (line index, name) of mentions no rule gave a role
 
     def add(self, index: int, name: str, role: str, program: str | None = None) -> None:
         """Record a role (deduplicated per program, organisation and role at the end)."""
@@ -271,6 +275,7 @@ class OrganizationExtractor:
             self.add(i, re.sub(r"\s+", "", name), "bureau", self.doc.program_at(i))
             return
         if not _ANY_CUE.search(text):
+            self._unplaced.extend((i, m.name) for m in mentions(text, printed, self.registry) if m.known)
             return
         ms = mentions(text, printed, self.registry)
         assigned: set[int] = set()
@@ -299,6 +304,8 @@ class OrganizationExtractor:
             if role:
                 self.add(i, m.name, role)
                 assigned.add(k)
+            elif m.known:
+                self._unplaced.append((i, m.name))
         for bm in _BRACKET_LIST.finditer(text):
             for part in re.split(r"[、,]", printed[bm.start(1): bm.end(1)]):
                 part = part.strip()
@@ -371,6 +378,23 @@ class OrganizationExtractor:
         return bool(GENERIC_ORG_RE.fullmatch(name)) or name.endswith(ORG_SUFFIXES)
 
     # ------------------------------------------------------------------ records
+    def report(self) -> list[ReportRow]:
+        """Known organisations a program's text names without any role cue, once per program and
+        organisation (and only when no rule gave them a role in that program)."""
+        placed = {(self.doc.line_program(r.index), org_key(r.name, self.registry)) for r in self.roles}
+        seen: set[tuple[str, str]] = set()
+        rows = []
+        for i, name in self._unplaced:
+            if self.doc.lines[i].blank or i == self.doc.page(i).title_index:
+                continue
+            k = (self.doc.line_program(i), org_key(name, self.registry))
+            if k in placed or k in seen or self._is_government(name):
+                continue
+            seen.add(k)
+            rows.append(ReportRow(self.doc.doc_id, i + 1, self.doc.lines[i].printed.strip(),
+                                  f"{NO_ROLE}: {name}"))
+        return rows
+
     def records(self) -> list[OrganizationRecord]:
         """One record per (program, organisation, role), at its first line."""
         seen: set[tuple[str, str, str]] = set()

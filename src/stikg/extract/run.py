@@ -134,6 +134,7 @@ def extract_document(
     for index, name, role in flows.roles:
         orgs.add(index, name, role)
     result.organizations = orgs.records()
+    result.report.extend(orgs.report())
 
     periods = PeriodExtractor(doc)
     periods.run()
