@@ -195,7 +195,7 @@ def test_dataset_parses_and_documents_have_provenance(built):
 def test_changed_document_is_the_only_one_redone(project):
     paths = Paths(project)
     first = build(paths, quiet=True, reasoner="fast")
-    assert first.redone == 5
+    assert first.redone == len(list(paths.sources.glob("*.txt")))  # every document, once
     again = build(paths, quiet=True, reasoner="fast")
     assert again.redone == 0
     assert again.graphs == first.graphs

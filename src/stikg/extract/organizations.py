@@ -237,6 +237,7 @@ _HUB_LINE = re.compile(
     r"^(?P<inst>[^\s、。,()「」:]{2,20}?(?:大学|研究センター|研究所|機構))"
     r"(?P<unit>[^、。,()「」:]{2,40}?(?:センター|病院|機構|拠点|部|ユニット|研究所|本部|室))$"
 )
+_EXTENSION = re.compile(r"^[(（]\s*内線\s*\d[\d、,\s]*[)）]$")
 _TANTOU_NAME = re.compile(
     r"[(（]\s*担当(?:課|部署|部局|課室)?\s*[:：]\s*(?P<name>.+?)\s*[)）]\s*\d*\s*$"
     r"|【\s*担当(?:課|部署|部局|課室)?\s*】\s*(?P<name2>\S.*?)\s*$"
@@ -264,6 +265,25 @@ class OrganizationExtractor:
             if not line.blank:
                 self._line(i)
         self._hub_lists()
+        self._extension_offices()
+
+    def _extension_offices(self) -> None:
+        """An office printed above its telephone extension (``医政局医薬産業振興・`` / ``医療情報企画課`` /
+        ``(内線8271、8459)``, the MHLW sheets' 担当) is the program's bureau."""
+        lines = self.doc.lines
+        for i, line in enumerate(lines):
+            if not _EXTENSION.match(line.text.strip()):
+                continue
+            j = self.doc.prev_nonblank(i, within=2)
+            if j is None:
+                continue
+            start = j
+            k = self.doc.prev_nonblank(j, within=2)
+            if k is not None and len(lines[k].text.strip()) <= 20 and lines[k].text.strip().endswith(("・", "局", "部")):
+                start = k
+            name = "".join(lines[x].printed.strip() for x in range(start, j + 1))
+            if name.endswith(("課", "室", "局", "部", "官")) and len(name) <= 40:
+                self.add(start, name, "bureau", self.doc.program_at(i))
 
     def _line(self, i: int) -> None:
         line = self.doc.lines[i]
