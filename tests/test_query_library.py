@@ -198,7 +198,7 @@ FIXTURE: dict[str, tuple[dict[str, str], Callable[[list[dict[str, str]]], bool]]
     "partial_amounts": ({}, _has(amount_text="75億円の内数", fiscal_year="2024")),
     "fund_allocations": ({}, _has(fund_years="5", yen_per_year="2000000000")),
     "program_periods": ({"fiscal_year": "2030"}, _has(start_fiscal_year="2024", end_fiscal_year="2033")),
-    "documents": ({}, _has(doc="000_fixture_request_fy2025.txt", allocations="9", citations="4", flows="3")),
+    "documents": ({}, _has(doc="000_fixture_request_fy2025.txt", allocations="9", citations="5", flows="3")),
     "strategy_citation_counts": ({}, _has(strategy=BASE + "strategy/integrated-innovation-strategy-2024", programs="3")),
     "agency_request_totals": ({}, _has(agency=BASE + "organization/jsps", total_yen="256100000000")),
     "unregistered_programs": ({}, lambda r: [x["program"].rsplit("/", 1)[1] for x in r] == ["x-3f2a9c1d0b7e"]),
@@ -206,6 +206,8 @@ FIXTURE: dict[str, tuple[dict[str, str], Callable[[list[dict[str, str]]], bool]]
     "instrument_summary": ({}, lambda r: {x["instrument"] for x in r} == {"subsidy", "commission", "operating_grant"}),
     "program_amounts": ({"program": "wpi"}, _has(stage="budget", amount_yen="6100000000", doc="001_fixture_draft_fy2025.txt")),
     "program_citations": ({}, _has(program=BASE + "program/q-leap", strategy=BASE + "strategy/keizai-zaisei-kihon-hoshin-2024")),
+    "program_basis": ({"kind": "law"}, lambda r: [(x["basis"], x["kind"], x.get("article"), x["line"]) for x in r]
+                      == [(BASE + "strategy/sti-activation-act", "law", "第34条の5", "15")]),
     "program_organizations": ({}, _has(organization=BASE + "organization/jsps", role="implementer")),
     "funding_flows": ({}, _has(from_label_ja="文部科学省", to_label_ja="日本医療研究開発機構", instrument="補助金")),
     "document_disagreements": ({}, _has(program=BASE + "program/wpi", amount_yen_a="6000000000", amount_yen_b="6100000000")),
