@@ -58,7 +58,7 @@ def _mutate(base: str, inserts: list[tuple[int, str]], cut: tuple[int, int]) -> 
 
 @SETTINGS
 @given(st.lists(any_line, min_size=0, max_size=40), st.one_of(st.none(), st.integers(1990, 2040)),
-       st.sampled_from([None, "budget_request", "draft_budget", "objectives_change", "policy_briefing", "??"]))
+       st.sampled_from([None, "budget_request", "draft_budget", "supplementary_budget", "objectives_change", "policy_briefing", "??"]))
 def test_extractor_never_crashes(lines: list[str], fiscal_year: int | None, kind: str | None) -> None:
     result = extract_document(lines, "fuzz.txt", fiscal_year=fiscal_year, kind=kind)
     tables = result.tables()
