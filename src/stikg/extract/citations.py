@@ -45,6 +45,8 @@ _QUOTE_RE = re.compile(r"「(?P<q>[^「」]{2,120})」|『(?P<d>[^『』]{2,120}
 _AFTER_QUOTE = re.compile(r"^\s*(?P<suffix>中間とりまとめ|最終とりまとめ|とりまとめ|中間報告|最終報告|改訂版)?")
 _LIST_JOIN = re.compile(r"^\s*(?:、|,|及び|並びに|や|と)\s*$")
 _EXCERPT_RE = re.compile(r"より抜粋")
+# a dated name cut by the end of an excerpt: ``NAME(令和7年6月1`` — the date keeps its whole units
+_CUT_DATE_RE = re.compile(r"\(\s*(?P<date>(?:令和|平成)\s*(?:\d{1,2}|元)\s*年(?:\s*\d{1,2}\s*月)?)[^()]*$")
 _KAI = re.compile(r"第\s*(\d+)\s*回")
 _SHIRYO = re.compile(r"資料\s*(\d+(?:\s*[-‐－]\s*\d+)*)")
 _EDITION_TAIL = re.compile(
@@ -62,6 +64,22 @@ _LAW = re.compile(
     r"(?P<name>[一-龥ァ-ヴーA-Za-z0-9・]{2,}(?:[のにおけるするための及びび・等]{1,4}[一-龥ァ-ヴーA-Za-z0-9・]{1,20}){0,6}?"
     r"(?:に関する法律|のための法律|等に関する法律|(?<=[一-龥])(?:推進法|基本法|促進法|振興法|整備法|措置法|特別措置法|大学法|機構法)))"
     r"(?![案人])(?:\s*(?P<article>第\s*\d+\s*条(?:\s*の\s*\d+)?(?:\s*第\s*\d+\s*項)?))?"
+)
+# a policy basis named without brackets or date, recognised by what follows it: ``第4期海洋基本計画では``,
+# ``南極地域観測計画に基づき``, ``G7仙台科学技術大臣会合の共同声明において`` (a meeting's statement keeps its の)
+_CUED_SUFFIX = "|".join(sorted((x for x in (
+    "戦略", "計画", "方針", "指針", "プラン", "大綱", "ビジョン", "ロードマップ", "声明", "宣言", "提言", "答申",
+    "報告書", "とりまとめ", "取りまとめ", "パッケージ")), key=len, reverse=True))
+_CUED = re.compile(
+    r"(?P<name>(?:第\s*\d+\s*期)?[一-龥ァ-ヴーA-Za-z0-9・]{2,30}"
+    r"(?:(?:(?<=会合)|(?<=会議)|(?<=本部)|(?<=サミット)|(?<=委員会))の[一-龥ァ-ヴー]{0,10})?"
+    rf"(?:{_CUED_SUFFIX}))(?:\s*\(\s*第\s*\d+\s*期\s*\))?"
+    r"(?=に基づ|では|において|を踏まえ|に沿|に掲げ|に位置付け|で示|に即し)"
+)
+_GENERIC_BASIS = re.compile(
+    r"^(?:第\d+期)?(?:研究|開発|事業|実施|整備|観測|運用|年次|中長期|長期|全体|基本|個別|各種|推進|行動|工程|支援|育成|活用"
+    r"|国家|政府|国|当該|本|同|各|新た|今後|将来|経営|成長|改革|総合|中間|最終|次期|現行)*"
+    r"(?:戦略|計画|方針|指針|プラン|大綱|ビジョン|ロードマップ|声明|宣言|提言|答申|報告書|とりまとめ|取りまとめ|パッケージ)$"
 )
 _QUALIFIER = re.compile(r"(?<=決議)\s*\((?:衆|参|衆・参|衆参)\)$")
 _STATE_POLICY = re.compile(r"国が(?:策定する|定める)(?P<name>[^、。「」()]{2,40}?(?:方針|指針|計画|戦略))")
@@ -282,6 +300,14 @@ class CitationExtractor:
                 continue
             found.append(_Found(i, start, name, name, date, body, pm.end() - start))
             taken.append((start, pm.end()))
+        cut = _CUT_DATE_RE.search(text) if _unbalanced(text) else None
+        if cut and not any(a <= cut.start() < b for a, b in taken):
+            start = _name_start(text, cut.start())
+            name = _CONNECTOR.sub("", text[start: cut.start()].strip()) if start is not None else ""
+            if len(name) >= 3 and (is_strategy_name(name) or self._known(name)):
+                date, _ = _date_body(cut["date"], "")
+                found.append(_Found(i, start, name, text[start:].strip(), date, "", len(text) - start))
+                taken.append((start, len(text)))
         found.extend(self._laws_and_state_policies(i, text, taken))
         return found
 
@@ -406,8 +432,9 @@ class CitationExtractor:
         return f.kind or basis_kind(canonical, f.body)
 
     def _laws_and_state_policies(self, i: int, text: str, taken: list[tuple[int, int]]) -> list[_Found]:
-        """Laws (with an article: ``…に関する法律 第27条の2``) and policies the state is to set
-        (``国が策定する…方針``), printed without brackets or dates."""
+        """Laws (with an article: ``…に関する法律 第27条の2``), policies the state is to set
+        (``国が策定する…方針``) and bases recognised by their cue (``…計画に基づき``), printed
+        without brackets or dates."""
         out = []
         for m in _LAW.finditer(text):
             if any(a <= m.start() < b or a < m.end() <= b for a, b in taken):
@@ -423,6 +450,20 @@ class CitationExtractor:
             if any(a <= m.start("name") < b for a, b in taken):
                 continue
             out.append(_Found(i, m.start("name"), m["name"], m.group(0), "", "", m.end() - m.start(), "policy"))
+            taken.append((m.start("name"), m.end()))
+        for m in _CUED.finditer(text):
+            name = _BULLET.sub("", _CONNECTOR.sub("", m["name"])).lstrip("・")
+            start = m.start("name") + m["name"].find(name)
+            if any(a <= start < b or a < m.end() <= b for a, b in taken):
+                continue
+            folded = re.sub(r"\s", "", name)
+            if len(folded) < 5 or _GENERIC_BASIS.match(folded) or not is_strategy_name(folded):
+                continue
+            prefix = re.sub(rf"(?:{_CUED_SUFFIX})$", "", folded)
+            if not re.search(r"[一-龥0-9]", prefix) and not self._known(folded):
+                continue  # a katakana concept (オープン・アンド・クローズ戦略), not a document
+            out.append(_Found(i, start, name, name, "", "", m.end() - start))
+            taken.append((start, m.end()))
         return out
 
     def _emit(self, f: _Found) -> None:

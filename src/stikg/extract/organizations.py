@@ -9,7 +9,7 @@ organisational suffix (…大学, …研究所, …センター, …機構, …�
 * ``funding_agency``: ``Xを通じて``, ``Xのファンディング``, ``X【ファンディング】``, ``うちX予算額``,
   the middle organisation of a 事業スキーム (国 → X → recipients);
 * ``implementer``: ``X運営費交付金``, ``Xにおいて`` (not a ministry), ``開発主体：X``,
-  ``（X等）による``, ``〔X、Y〕`` under a facility, ``(N件: X、Y)``;
+  ``（X等）による``, ``〔X、Y〕`` under a facility, ``(N件: X、Y)``, an item closed by ``【X】``;
 * ``host``: ``Xを中核とした``, ``X【拠点】``, lists of hub institutions (``…大学病院…センター``
   lines, one per line);
 * ``recipient``: ``交付先：X`` / ``委託先：X``, ``Xの…に充てるため、運営費交付金を措置``, a named
@@ -232,6 +232,8 @@ _ANY_CUE = re.compile(r"連携|ともに|協力|協働|共同|通じ|通して|�
                       r"主体|機関|先\s*[:：]|補助事業者|うち|充てるため|サポート|支援体制|〔|件\s*[:：]")
 _LOOSE_CUE = re.compile(r"連携|協力|協働|サポート|支援体制")
 _BRACKET_LIST = re.compile(r"〔([^〔〕]{2,80})〕")
+# an item or title closed by its implementer(s) in lenticular brackets: ``…に関する研究開発【JAMSTEC】``
+_TRAILING_IMPLEMENTER = re.compile(r"(?<=[^\s【】])\s*【([^【】]{2,60})】\s*$")
 _COUNT_LIST = re.compile(r"\(\s*\d+\s*件\s*[:：]\s*([^()]{2,80})\)")
 _HUB_LINE = re.compile(
     r"^(?P<inst>[^\s、。,()「」:]{2,20}?(?:大学|研究センター|研究所|機構))"
@@ -294,6 +296,13 @@ class OrganizationExtractor:
             name = printed[tm.start(group): tm.end(group)]
             self.add(i, re.sub(r"\s+", "", name), "bureau", self.doc.program_at(i))
             return
+        tail = _TRAILING_IMPLEMENTER.search(text)
+        if tail:
+            parts = [p.strip() for p in re.split(r"[、,・/]", printed[tail.start(1): tail.end(1)]) if p.strip()]
+            if parts and all(self._org_like(p) for p in parts):
+                for part in parts:
+                    self.add(i, part, "implementer")
+                return
         if not _ANY_CUE.search(text):
             self._unplaced.extend((i, m.name) for m in mentions(text, printed, self.registry) if m.known)
             return
