@@ -146,3 +146,25 @@ def test_unread_decisions_and_dates_are_reported() -> None:
     assert [c.strategy for c in r.citations] == ["AI戦略2024"]
     assert reasons(r) == {1: ["decision text without a recognisable strategy name"],
                           2: ["unreadable decision date", "program not identified"]}
+
+
+def test_a_dated_name_cut_by_the_end_of_an_excerpt() -> None:
+    r = run("""宇宙開発利用加速化事業
+統合イノベーション戦略2025(令和7年6月
+# ---- excerpt break ----
+次のページ
+""")
+    assert [(c.line, c.strategy, c.decision_date) for c in r.citations] == [(2, "統合イノベーション戦略2025", "2025-06")]
+
+
+def test_bases_named_by_their_cue_without_brackets_or_dates() -> None:
+    r = run("""海洋観測推進事業
+・第3期海洋基本計画では、観測網の整備が求められている。
+・北極域研究推進計画に基づき、観測を行う。
+・G20大阪首脳会合の首脳宣言を踏まえ、国際協力を進める。
+・研究計画に基づき、毎年度評価する。
+・オープン・アンド・クローズ戦略に基づき、データを共有する。
+・本計画に沿って、中間とりまとめを踏まえた対応を行う。
+""")
+    assert [(c.line, c.strategy, c.basis_kind) for c in r.citations] == [
+        (2, "第3期海洋基本計画", "plan"), (3, "北極域研究推進計画", "plan"), (4, "G20大阪首脳会合の首脳宣言", "strategy")]

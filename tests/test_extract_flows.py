@@ -130,3 +130,34 @@ def test_arrows_and_bracketed_instruments() -> None:
 def test_instrument_in_brackets_after_the_organisation() -> None:
     r = run("国 ⇒ JST（運営費交付金） ⇒ 大学等（委託）")
     assert flows(r) == [(1, "国", "JST", "運営費交付金"), (1, "JST", "大学等", "委託")]
+
+
+def test_numbered_step_diagram_without_blank_lines() -> None:
+    """A sheet whose diagram text layer has no blank lines: one label per line, step numbers,
+    the ministry beside 国 off the money edges, a bracketed gloss and a recipient in a sentence."""
+    r = run("""③ 施策の概要
+国庫と経済団体からの出えん金で「感染症研究支援基金」を造成する。
+④ 施策のスキーム図
+国
+①国庫
+厚生労働省
+②申請
+③採択
+医療研究推進機構
+研究機関、医療機関等
+(拠点形成機関)
+④支援
+(補助)
+感染症研究
+支援基金
+④支援
+(委託)
+※省令で定める事業
+感染症の研究に取り組む者に対し、その経費を支援
+""")
+    assert flows(r) == [(2, "経済団体", "感染症研究支援基金", "other"), (5, "国", "医療研究推進機構", "基金"),
+                        (13, "医療研究推進機構", "研究機関、医療機関等", "補助"),
+                        (17, "医療研究推進機構", "感染症の研究に取り組む者", "委託")]
+    got = {(o.line, o.organization, o.role) for o in r.organizations}
+    assert (6, "厚生労働省", "implementer") in got and (9, "医療研究推進機構", "funding_agency") in got
+    assert not any(o.organization == "感染症の研究に取り組む者" for o in r.organizations)

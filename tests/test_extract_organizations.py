@@ -118,3 +118,14 @@ def test_bureau_line_variants() -> None:
     ]:
         r = run(f"研究開発事業\n令和7年度予算額（案） 10億円\n{line}")
         assert [(o.line, o.organization, o.role, o.program) for o in r.organizations] == [(3, office, "bureau", "研究開発事業")]
+
+
+def test_an_item_closed_by_its_implementer_in_lenticular_brackets() -> None:
+    r = run("""地球観測の推進
+次世代の観測衛星の開発【JAXA】
+100百万円(90百万円)
+深海探査技術の高度化【JAMSTEC、海洋大学】
+【事業スキーム】
+""")
+    assert {(o.line, o.organization, o.role) for o in r.organizations} == {
+        (2, "JAXA", "implementer"), (4, "JAMSTEC", "implementer"), (4, "海洋大学", "implementer")}

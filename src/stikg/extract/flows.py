@@ -54,6 +54,14 @@ _PROSE_STRICT = re.compile(r"を通じて[^。]{0,24}(?:委託|補助)|基金を
 _BRACKETS = re.compile(r"^[(（【〈<\[]+|[)）】〉>\]]+$")
 _ORG_INSTR = re.compile(r"^(?P<org>[^()（）]{1,40}?)[(（](?P<instr>[^()（）]{1,8})[)）]$")
 _ARROWS = re.compile(r"[→⇒➡▶▷⇨]|[-－―ー]{1,3}>")
+# a diagram's step number (①国庫, ④支援): the number is not part of the label
+_STEP = re.compile(r"^[①-⑳❶-❿➀-➉]\s*")
+# a recipient printed as a sentence of the diagram: ``革新的な医薬品等の実用化に取り組む者に対し…``
+_ADDRESSEE = re.compile(r"^(?P<name>[^。、()（）]{3,30}?(?:者|事業者|機関|法人|団体|企業|大学))に対し")
+# ``国庫と民間からの出えん金(寄附金)で「…基金」を造成``: each named donor pays into the fund
+_DONATION = re.compile(r"(?P<donors>[一-龥ァ-ヴー・と、及びや]{2,30}?)からの出え?ん金(?:\([^()]{0,10}\))?で"
+                       r"[「『]?(?P<fund>[^「」『』。、]{2,40}?基金)[」』]?を(?:造成|設置|創設)")
+_STATE = ("国", "国庫", "政府")
 _NOT_BOX = ("経費", "費", "事業", "プログラム", "プロジェクト", "課題", "研究", "支援", "措置", "計上", "制度")
 
 
@@ -81,6 +89,7 @@ class FlowExtractor:
         self._measures()
         self._operating_grants()
         self._prose()
+        donations = self._donations()
         lines = self.doc.lines
         i = 0
         while i < len(lines):
@@ -91,6 +100,11 @@ class FlowExtractor:
             if s and i not in self._used:
                 self._single_line(i)
             i += 1
+        # the state's share of a donated fund, unless the program's diagram already draws it
+        from_state = {f.program for f in self.flows if f.from_org in _STATE}
+        for f in donations:
+            if f.from_org not in _STATE or f.program not in from_state:
+                self.flows.append(f)
         self.flows.sort(key=lambda f: f.line)
 
     # ------------------------------------------------------------------ tokens
@@ -110,6 +124,8 @@ class FlowExtractor:
             return t
         if _ORGLIKE.search(t) and not re.search(r"[。、]|を|が|において", t) and not t.endswith(_NOT_BOX):
             return t
+        if "、" in t and "。" not in t and all(self._org(part) for part in t.split("、")):
+            return t  # one box listing several kinds of recipient: インキュベーション事業者、製薬企業等
         if _ABBR.fullmatch(t):
             return t
         return None
@@ -126,7 +142,14 @@ class FlowExtractor:
             text += s
             owners.extend([j] * len(s))
         if "。" in text or len(text) > 80:
-            return None
+            if len(cell) < 4:
+                return None
+            # a diagram whose text layer has no blank lines between boxes: one label per line
+            out = []
+            for j in cell:
+                for word in _ARROWS.sub(" ", lines[j].text).split():
+                    out.extend(self._word_tokens(word, j))
+            return out or None
         out = []
         pos = 0
         for word in text.split():
@@ -138,6 +161,14 @@ class FlowExtractor:
 
     def _word_tokens(self, word: str, line: int) -> list[_Token]:
         """One word → tokens; ``JST（運営費交付金）`` is the organisation and the instrument into it."""
+        word = _STEP.sub("", word)
+        if word == "国庫":
+            return [_Token("instr", "国庫", line)]  # the state's money: 基金 when the scheme builds one
+        am = _ADDRESSEE.match(word)
+        if am:
+            return [_Token("org", am["name"], line)]
+        if re.fullmatch(r"[(（][^()（）]{2,30}[)）]", word) and self._org(word[1:-1]):
+            return [_Token("gloss", word[1:-1], line)]  # (創薬クラスターキャンパス整備事業者): a gloss
         instr = self._instrument(word)
         if instr:
             return [_Token("instr", instr, line)]
@@ -213,6 +244,11 @@ class FlowExtractor:
             self._emit(toks, i)
 
     def _emit(self, tokens: list[_Token], head: int) -> None:
+        builds_fund = any(self.doc.lines[j].text.strip().endswith("基金") for j in range(head, min(len(self.doc.lines), head + 40))
+                          if self.doc.page_of[j] == self.doc.page_of[head])
+        tokens = [t for t in tokens if t.kind != "gloss"]
+        tokens = [_Token("instr", "基金", t.line) if t.kind == "instr" and t.value == "国庫" else t
+                  for t in tokens if not (t.kind == "instr" and t.value == "国庫" and not builds_fund)]
         first = next((k for k, t in enumerate(tokens) if t.kind == "instr"), None)
         if first is None:
             return
@@ -224,10 +260,19 @@ class FlowExtractor:
         if len(before) >= 2:
             agent, rest = before[1], tokens[first + 1:]
         else:
-            after = next((k for k in range(first + 1, len(tokens)) if tokens[k].kind == "org"), None)
+            # after 国, its own ministry is the state, not the next hand the money passes through
+            after = next((k for k in range(first + 1, len(tokens)) if tokens[k].kind == "org"
+                          and not (source.value in _STATE and self._is_ministry(tokens[k].value))), None)
             if after is None:
                 return
-            agent, rest = tokens[after], tokens[after + 1:]
+            agent = tokens[after]
+            rest = [t for t in tokens[after + 1:]
+                    if not (t.kind == "org" and source.value in _STATE and self._is_ministry(t.value))]
+            for t in tokens[first + 1:]:
+                if t.kind == "org" and source.value in _STATE and self._is_ministry(t.value):
+                    # a ministry drawn beside 国 but off every money edge runs the scheme (計画認定 …)
+                    self.roles.append((t.line, t.value, "implementer"))
+                    break
         self._flow(tokens[first].line, source.value, agent.value, tokens[first].value)
         recipients: list[_Token] = []
         served: set[int] = set()
@@ -238,8 +283,11 @@ class FlowExtractor:
                 continue
             nxt = rest[k + 1] if k + 1 < len(rest) else None
             prev = recipients[-1] if recipients else None
+            ahead = next((t for t in rest[k + 1:] if t.kind == "org" and id(t) not in served), None)
             if nxt is not None and nxt.kind == "org" and (prev is None or id(prev) in served):
                 target = nxt
+            elif (prev is None or id(prev) in served) and ahead is not None:
+                target = ahead  # the next recipient printed further down the diagram
             elif prev is not None:
                 target = prev
             else:
@@ -247,12 +295,16 @@ class FlowExtractor:
             served.add(id(target))
             onward = True
             self._flow(tok.line, agent.value, target.value, tok.value)
-            if not is_generic(target.value) and target.value not in ("国", "政府"):
+            if (not is_generic(target.value) and target.value not in ("国", "政府")
+                    and len(re.findall(r"[ぁ-ん]", target.value)) < 2):  # "…に取り組む者" is a class, not a body
                 self.roles.append((target.line, target.value, "recipient"))
         if onward and agent.value not in ("国", "政府"):
             self.roles.append((agent.line, agent.value, "funding_agency"))
         elif agent.value not in ("国", "政府") and not is_generic(agent.value):
             self.roles.append((agent.line, agent.value, "recipient"))
+
+    def _is_ministry(self, name: str) -> bool:
+        return name.endswith(("省", "庁")) or org_type(name, self.registry) in ("ministry", "government")
 
     def _flow(self, index: int, src: str, dst: str, instrument: str) -> None:
         self.flows.append(FlowRecord(self.doc.doc_id, index + 1, self.doc.line_program(index), src, dst, instrument))
@@ -279,6 +331,25 @@ class FlowExtractor:
                     found = True
             if not found and _PROSE_STRICT.search(text):
                 self.report.append(ReportRow(self.doc.doc_id, i + 1, line.printed.strip(), NO_ENDS))
+
+    def _donations(self) -> list[FlowRecord]:
+        """``国庫と民間からの出えん金(寄附金)で「…基金」を造成``: donor → fund (国庫 as 国, 基金;
+        others ``other``), returned for :meth:`run` to keep the state's share only where no diagram
+        draws it."""
+        out = []
+        for i, line in enumerate(self.doc.lines):
+            if line.blank or "出" not in line.text:
+                continue
+            for m in _DONATION.finditer(line.text):
+                fund = _printed_span(line, m, "fund")
+                for donor in re.split(r"と|、|及び|や", m["donors"]):
+                    donor = donor.strip()
+                    if not donor:
+                        continue
+                    state = donor in _STATE
+                    out.append(FlowRecord(self.doc.doc_id, i + 1, self.doc.line_program(i), "国" if state else donor,
+                                          fund, "基金" if state else "other"))
+        return out
 
     @staticmethod
     def _tail(phrase: str) -> str:
@@ -348,3 +419,10 @@ class FlowExtractor:
             if s and KNOWN_RE.fullmatch(s):
                 return lines[j].printed.strip()
         return None
+
+
+def _printed_span(line, m: re.Match, group: str) -> str:
+    """The printed form of a match group when the folded text has the same length, else the folded one."""
+    if len(line.printed) == len(line.text):
+        return line.printed[m.start(group): m.end(group)]
+    return m[group]

@@ -62,6 +62,7 @@ KNOWN_ORGANIZATIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("国立天文台", ("NAOJ",), "research_institute"),
     ("医薬品医療機器総合機構", ("PMDA",), "other"),
     ("医療系ベンチャー・トータルサポートオフィス", ("MEDISO",), "other"),
+    ("医薬基盤・健康・栄養研究所", ("基盤研", "NIBIOHN"), "research_institute"),
     ("国立がん研究センター", (), "research_institute"),
     ("国立国際医療研究センター", (), "research_institute"),
 )
