@@ -124,3 +124,16 @@ def test_build_with_malformed_registry_names_file_and_line(project):
     assert proc.returncode == 2
     assert "programs.yaml:" in proc.stderr and "Traceback" not in proc.stderr
     assert not (project / "kg").exists()
+
+
+def test_add_warns_when_a_document_gives_no_context(built_project, capsys, tmp_path):
+    """Figures on pages with no printed stage (a briefing has none to lend) are reported, and
+    ``stikg add`` says so naming the document and the pages."""
+    new = tmp_path / "briefing.txt"
+    new.write_text("架空の説明資料\n研究力強化の取組\n100億円\n", encoding="utf-8")
+    status, out, err = run_cli(["add", str(new), "--title", "架空の説明資料", "--fiscal-year", "2026",
+                                "--kind", "policy_briefing"], built_project, capsys)
+    assert status == 0, err
+    assert "warning: briefing.txt: no fiscal year or budget stage printed for page(s) starting at line(s) 1" in out
+    report = (built_project / "mappings" / "extracted" / "briefing" / "report.csv").read_text(encoding="utf-8")
+    assert "100億円" in report and "no budget stage or fiscal year for amount" in report
