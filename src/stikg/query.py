@@ -719,6 +719,31 @@ def query_prefixes(text: str) -> dict[str, str]:
 # ------------------------------------------------------------------------------ backends
 
 
+# what cannot hold a dataset clause's keyword: strings (long and short), IRIs, comments
+_LEXICAL_SKIP = re.compile(r'''"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''
+                           r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\s]*>|#[^\n]*''')
+_BRACE_OR_FROM = re.compile(r"[{}]|(?<![\w:?$])FROM(?![\w:-])", re.IGNORECASE)
+
+
+def has_dataset_clause(text: str) -> bool:
+    """Does a query name its dataset (``FROM`` / ``FROM NAMED``)?  Then the default graph is what
+    it names, not the union of all graphs (SPARQL 1.1 §13.2)."""
+    depth = 0
+    pos = 0
+    for skip in [*_LEXICAL_SKIP.finditer(text), None]:
+        chunk = text[pos: skip.start() if skip else len(text)]
+        for m in _BRACE_OR_FROM.finditer(chunk):
+            if m.group(0) == "{":
+                depth += 1
+            elif m.group(0) == "}":
+                depth -= 1
+            elif depth == 0:
+                return True
+        if skip:
+            pos = skip.end()
+    return False
+
+
 class Backend(Protocol):
     """Runs a query text with variable bindings."""
 
@@ -735,7 +760,8 @@ class EmbeddedBackend:
     def run(self, text: str, bindings: Mapping[str, Term] | None = None) -> Result:
         subs = {ox.Variable(k): v.to_ox() for k, v in (bindings or {}).items()}
         try:
-            raw = self.store.query(text, use_default_graph_as_union=self.union_default_graph, substitutions=subs or None)
+            union = self.union_default_graph and not has_dataset_clause(text)
+            raw = self.store.query(text, use_default_graph_as_union=union, substitutions=subs or None)
             return result_from_ox(raw)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from None

@@ -185,13 +185,13 @@ class Job:
 def _run_job(store: Any, job: Job) -> tuple[str, Any, bool]:
     import pyoxigraph as ox
 
-    from stikg.query import result_from_ox
+    from stikg.query import has_dataset_clause, result_from_ox
 
     kwargs: dict[str, Any] = {}
     if job.default_graphs:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    else:
-        kwargs["use_default_graph_as_union"] = True
+    elif not job.named_graphs and not has_dataset_clause(job.text):
+        kwargs["use_default_graph_as_union"] = True  # no dataset named: the default graph is the union
     if job.named_graphs:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
     if job.bindings:

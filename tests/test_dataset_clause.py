@@ -1,0 +1,74 @@
+"""FROM / FROM NAMED in the query text choose the dataset (SPARQL 1.1 §13.2), in `stikg query`'s
+embedded store and on the endpoint; a graph that does not exist gives an empty default graph."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+
+import pytest
+
+from servers import make_fixture_project
+from stikg.query import EmbeddedBackend, has_dataset_clause
+from stikg.server import Server
+from stikg.store import open_store
+from test_server import http
+
+ONTOLOGY = "https://w3id.org/stikg/graph/ontology"
+COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+COUNT_FROM = f"SELECT (COUNT(*) AS ?n) FROM <{ONTOLOGY}> WHERE {{ ?s ?p ?o }}"
+COUNT_MISSING = "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/stikg/graph/no-such-graph> WHERE { ?s ?p ?o }"
+COUNT_NAMED = f"SELECT (COUNT(*) AS ?n) FROM NAMED <{ONTOLOGY}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+COUNT_GRAPH = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{ONTOLOGY}> {{ ?s ?p ?o }} }}"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (COUNT_FROM, True), (COUNT_NAMED, True), ("select * from<g>{?s ?p ?o}", True),
+    ("CONSTRUCT { ?s ?p ?o } FROM <g> WHERE { ?s ?p ?o }", True),
+    (COUNT_ALL, False), ('SELECT * { ?s ?p "FROM <g>" }', False), ("# FROM <g>\nSELECT * { ?s ?p ?o }", False),
+    ("SELECT ?from { ?s ?p ?from }", False), ("PREFIX from: <x:> SELECT * { ?s from:a ?o }", False),
+    ("SELECT * { ?s <http://e/FROM> ?o }", False), ("SELECT * { ?s ?p '''a\nFROM b''' }", False),
+])
+def test_the_dataset_clause_is_found_only_where_it_is(text, expected):
+    assert has_dataset_clause(text) is expected
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    data = make_fixture_project(tmp_path_factory.mktemp("dataset") / "project")
+    open_store(data.paths)
+    return data
+
+
+def _n(result) -> int:
+    return int(result.rows[0][0].value)
+
+
+def test_embedded_store_honours_from_and_from_named(data):
+    backend = EmbeddedBackend(open_store(data.paths))
+    everything, ontology = _n(backend.run(COUNT_ALL)), _n(backend.run(COUNT_GRAPH))
+    assert 0 < ontology < everything
+    assert _n(backend.run(COUNT_FROM)) == ontology
+    assert _n(backend.run(COUNT_MISSING)) == 0
+    assert _n(backend.run(COUNT_NAMED)) == ontology
+
+
+def test_endpoint_honours_from_and_from_named(data):
+    srv = Server(store_dir=data.paths.store, port=0, timeout=5.0, max_results=1000, max_body=20_000,
+                 workers=1, queries_dir=data.paths.queries).start()
+    try:
+        def count(query: str, **params: str) -> int:
+            status, _, body = http(srv.url + "/sparql?" + urllib.parse.urlencode({"query": query, **params}),
+                                   headers={"Accept": "application/sparql-results+json"})
+            assert status == 200, body
+            return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+        everything, ontology = count(COUNT_ALL), count(COUNT_GRAPH)
+        assert 0 < ontology < everything
+        assert count(COUNT_FROM) == ontology
+        assert count(COUNT_MISSING) == 0
+        assert count(COUNT_NAMED) == ontology
+        # the protocol's dataset replaces the query's (SPARQL 1.1 Protocol §2.1.4)
+        assert count(COUNT_MISSING, **{"default-graph-uri": ONTOLOGY}) == ontology
+    finally:
+        srv.close()
