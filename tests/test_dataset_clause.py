@@ -9,7 +9,7 @@ import urllib.parse
 import pytest
 
 from servers import make_fixture_project
-from stikg.query import EmbeddedBackend, has_dataset_clause
+from stikg.query import EmbeddedBackend, EndpointBackend, QueryError, has_dataset_clause
 from stikg.server import Server
 from stikg.store import open_store
 from test_server import http
@@ -70,5 +70,27 @@ def test_endpoint_honours_from_and_from_named(data):
         assert count(COUNT_NAMED) == ontology
         # the protocol's dataset replaces the query's (SPARQL 1.1 Protocol §2.1.4)
         assert count(COUNT_MISSING, **{"default-graph-uri": ONTOLOGY}) == ontology
+        # stikg query --endpoint sends its union dataset only when the query names none
+        remote = EndpointBackend(srv.url + "/sparql")
+        assert _n(remote.run(COUNT_ALL)) == everything
+        assert _n(remote.run(COUNT_FROM)) == ontology
+        assert _n(remote.run(COUNT_MISSING)) == 0
+        with pytest.raises(QueryError, match=r"SPARQL Update \(INSERT DATA\) is not allowed: the graph is read-only"):
+            remote.run("INSERT DATA { <http://e/s> <http://e/p> <http://e/o> }")
     finally:
         srv.close()
+
+
+def test_an_update_is_refused_as_read_only_alike_in_the_cli_and_over_http(data):
+    """Not as a syntax error: the same words from ``stikg query`` and from ``/sparql``."""
+    update = "DELETE WHERE { ?s ?p ?o }"
+    with pytest.raises(QueryError) as cli_error:
+        EmbeddedBackend(open_store(data.paths)).run(update)
+    srv = Server(store_dir=data.paths.store, port=0, timeout=5.0, max_results=1000, max_body=20_000,
+                 workers=1, queries_dir=data.paths.queries).start()
+    try:
+        status, _, body = http(srv.url + "/sparql?" + urllib.parse.urlencode({"query": update}))
+    finally:
+        srv.close()
+    assert str(cli_error.value) == "SPARQL Update (DELETE WHERE) is not allowed: the graph is read-only"
+    assert status == 403 and str(cli_error.value) in body

@@ -719,29 +719,43 @@ def query_prefixes(text: str) -> dict[str, str]:
 # ------------------------------------------------------------------------------ backends
 
 
-# what cannot hold a dataset clause's keyword: strings (long and short), IRIs, comments
-_LEXICAL_SKIP = re.compile(r'''"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''
-                           r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\s]*>|#[^\n]*''')
-_BRACE_OR_FROM = re.compile(r"[{}]|(?<![\w:?$])FROM(?![\w:-])", re.IGNORECASE)
-
-
 def has_dataset_clause(text: str) -> bool:
-    """Does a query name its dataset (``FROM`` / ``FROM NAMED``)?  Then the default graph is what
-    it names, not the union of all graphs (SPARQL 1.1 §13.2)."""
+    """Does a query name its dataset (``FROM`` / ``FROM NAMED`` outside any group)?  Then the
+    default graph is what it names, not the union of all graphs (SPARQL 1.1 §13.2)."""
     depth = 0
-    pos = 0
-    for skip in [*_LEXICAL_SKIP.finditer(text), None]:
-        chunk = text[pos: skip.start() if skip else len(text)]
-        for m in _BRACE_OR_FROM.finditer(chunk):
-            if m.group(0) == "{":
-                depth += 1
-            elif m.group(0) == "}":
-                depth -= 1
-            elif depth == 0:
-                return True
-        if skip:
-            pos = skip.end()
+    for tok in tokenize(text):
+        if tok.kind == "punct" and tok.text in "{}":
+            depth += 1 if tok.text == "{" else -1
+        elif depth == 0 and tok.kind == "word" and tok.text.upper() == "FROM":
+            return True
     return False
+
+
+_UPDATE_NAMES = {
+    "Load": "LOAD", "Clear": "CLEAR", "Drop": "DROP", "Create": "CREATE", "Add": "ADD",
+    "Move": "MOVE", "Copy": "COPY", "InsertData": "INSERT DATA", "DeleteData": "DELETE DATA",
+    "DeleteWhere": "DELETE WHERE", "Modify": "INSERT/DELETE",
+}
+
+
+def update_operation_name(op: Any) -> str:
+    """The SPARQL keyword of one parsed update operation (``InsertData`` → ``INSERT DATA``)."""
+    name = getattr(op, "name", "")
+    return _UPDATE_NAMES.get(name, name.upper())
+
+
+def read_only_refusal(text: str) -> str | None:
+    """The refusal of a text that is a SPARQL Update (the graph is read-only), worded the same by
+    ``stikg query`` and the endpoint; None when the text is not an update."""
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        with PARSER_LOCK:  # pyparsing is not thread-safe
+            update = parseUpdate(text)
+    except Exception:
+        return None
+    ops = sorted({update_operation_name(op) for op in update.get("request", [])} - {""}) or ["update"]
+    return f"SPARQL Update ({', '.join(ops)}) is not allowed: the graph is read-only"
 
 
 class Backend(Protocol):
@@ -764,7 +778,8 @@ class EmbeddedBackend:
             raw = self.store.query(text, use_default_graph_as_union=union, substitutions=subs or None)
             return result_from_ox(raw)
         except SyntaxError as exc:
-            raise QueryError(f"SPARQL syntax error: {exc}") from None
+            refusal = read_only_refusal(text)
+            raise QueryError(refusal or f"SPARQL syntax error: {exc}") from None
         except RuntimeError as exc:
             message = str(exc)
             if "projection" in message:
@@ -880,9 +895,13 @@ class EndpointBackend:
             ) from None
 
     def run(self, text: str, bindings: Mapping[str, Term] | None = None) -> Result:
+        try:
+            form = query_form(text)
+        except QueryError:
+            raise QueryError(read_only_refusal(text) or "not a SPARQL query (no SELECT, CONSTRUCT, DESCRIBE or ASK)") from None
         text = inject_values(text, bindings or {}) if bindings else text
-        form = query_form(text)
-        graphs = self.graphs() if self.union else []
+        # the query's own FROM / FROM NAMED choose its dataset; the protocol's would override them
+        graphs = self.graphs() if self.union and not has_dataset_clause(text) else []
         sw = self._wrapper(text, graphs)
         if form in ("CONSTRUCT", "DESCRIBE"):
             body = self._request(sw, "application/n-triples, text/turtle;q=0.9")

@@ -63,6 +63,7 @@ from stikg.query import (
     format_tsv,
     format_xml,
     library,
+    read_only_refusal,
 )
 
 log = logging.getLogger("stikg.server")
@@ -130,21 +131,16 @@ def classify(text: str) -> str:
     Raises :class:`HTTPError` 403 for SPARQL Update and SERVICE, 400 for syntax errors.
     """
     from pyparsing import ParseException
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+    from rdflib.plugins.sparql.parser import parseQuery
 
     try:
         with PARSER_LOCK:  # pyparsing is not thread-safe
             tree = parseQuery(text)
     except ParseException as exc:
-        try:
-            with PARSER_LOCK:
-                update = parseUpdate(text)
-        except Exception:
+        refusal = read_only_refusal(text)
+        if refusal is None:
             raise HTTPError(400, f"SPARQL syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}") from None
-        ops = sorted({type_name(op) for op in update.get("request", [])} - {""}) or ["update"]
-        raise HTTPError(
-            403, f"SPARQL Update ({', '.join(ops)}) is not allowed: this endpoint is read-only"
-        ) from None
+        raise HTTPError(403, refusal) from None
     except Exception as exc:  # rdflib raises assorted errors (undefined prefix, bad IRI …)
         raise HTTPError(400, f"SPARQL syntax error: {exc}") from None
     for node in _walk(tree):
@@ -155,15 +151,6 @@ def classify(text: str) -> str:
         "SelectQuery": "SELECT", "ConstructQuery": "CONSTRUCT",
         "DescribeQuery": "DESCRIBE", "AskQuery": "ASK",
     }.get(form, "SELECT")
-
-
-def type_name(op: Any) -> str:
-    name = getattr(op, "name", "")
-    return {
-        "Load": "LOAD", "Clear": "CLEAR", "Drop": "DROP", "Create": "CREATE", "Add": "ADD",
-        "Move": "MOVE", "Copy": "COPY", "InsertData": "INSERT DATA", "DeleteData": "DELETE DATA",
-        "DeleteWhere": "DELETE WHERE", "Modify": "INSERT/DELETE",
-    }.get(name, name.upper())
 
 
 # ------------------------------------------------------------------------------ workers
