@@ -719,6 +719,40 @@ def query_prefixes(text: str) -> dict[str, str]:
 # ------------------------------------------------------------------------------ backends
 
 
+def star_columns(text: str) -> list[str] | None:
+    """The columns of a ``SELECT *`` in the order the query first names them (pyoxigraph sorts
+    them); None when the query projects its own list or is not a SELECT."""
+    tokens = tokenize(text)
+    k = next((i for i, t in enumerate(tokens) if t.kind == "word" and t.text.upper() == "SELECT"), None)
+    if k is None:
+        return None
+    k += 1
+    while k < len(tokens) and tokens[k].kind == "word" and tokens[k].text.upper() in ("DISTINCT", "REDUCED"):
+        k += 1
+    if k >= len(tokens) or tokens[k].text != "*":
+        return None
+    order: list[str] = []
+    for t in tokens[k + 1:]:
+        if t.kind == "var" and t.text[1:] not in order:
+            order.append(t.text[1:])
+    return order
+
+
+def in_query_order(result: Result, text: str) -> Result:
+    """A SELECT * result with its columns in the query's order (other results unchanged)."""
+    if not isinstance(result, SelectResult):
+        return result
+    order = star_columns(text)
+    if not order:
+        return result
+    rank = {v: i for i, v in enumerate(order)}
+    columns = sorted(range(len(result.variables)), key=lambda i: (rank.get(result.variables[i], len(rank)), i))
+    if columns == list(range(len(result.variables))):
+        return result
+    return SelectResult([result.variables[i] for i in columns],
+                        [tuple(row[i] for i in columns) for row in result.rows], result.truncated)
+
+
 def has_dataset_clause(text: str) -> bool:
     """Does a query name its dataset (``FROM`` / ``FROM NAMED`` outside any group)?  Then the
     default graph is what it names, not the union of all graphs (SPARQL 1.1 §13.2)."""
@@ -776,7 +810,7 @@ class EmbeddedBackend:
         try:
             union = self.union_default_graph and not has_dataset_clause(text)
             raw = self.store.query(text, use_default_graph_as_union=union, substitutions=subs or None)
-            return result_from_ox(raw)
+            return in_query_order(result_from_ox(raw), text)
         except SyntaxError as exc:
             refusal = read_only_refusal(text)
             raise QueryError(refusal or f"SPARQL syntax error: {exc}") from None

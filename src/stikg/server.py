@@ -172,7 +172,7 @@ class Job:
 def _run_job(store: Any, job: Job) -> tuple[str, Any, bool]:
     import pyoxigraph as ox
 
-    from stikg.query import has_dataset_clause, result_from_ox
+    from stikg.query import has_dataset_clause, in_query_order, result_from_ox
 
     kwargs: dict[str, Any] = {}
     if job.default_graphs:
@@ -184,7 +184,7 @@ def _run_job(store: Any, job: Job) -> tuple[str, Any, bool]:
     if job.bindings:
         kwargs["substitutions"] = {ox.Variable(k): v.to_ox() for k, v in job.bindings}
     raw = store.query(job.text, **kwargs)
-    result = result_from_ox(raw, job.limit)
+    result = in_query_order(result_from_ox(raw, job.limit), job.text)
     truncated = bool(getattr(result, "truncated", False))
     if job.as_result:
         return ("result", result, truncated)
@@ -492,7 +492,9 @@ class App:
             named_graphs=tuple(_iris(params.get("named-graph-uri", []))),
         )
         body, truncated = self.pool.run(job, self.config.timeout)
-        headers = {"X-Stikg-Truncated": "true"} if truncated else {}
+        headers = {"Vary": "Accept"}  # the answer's format depends on Accept: caches must key on it
+        if truncated:
+            headers["X-Stikg-Truncated"] = "true"
         return Response(200, body, CONTENT_TYPES[fmt], headers)
 
     def _format(self, request: Request, form: str) -> str:
@@ -539,7 +541,9 @@ class App:
         fmt = self._format(request, form)
         job = Job(query.text, fmt, self.config.max_results, tuple(sorted(bindings.items())))
         body, truncated = self.pool.run(job, self.config.timeout)
-        headers = {"X-Stikg-Truncated": "true"} if truncated else {}
+        headers = {"Vary": "Accept"}  # the answer's format depends on Accept: caches must key on it
+        if truncated:
+            headers["X-Stikg-Truncated"] = "true"
         return Response(200, body, CONTENT_TYPES[fmt], headers)
 
     # -- pages
