@@ -347,6 +347,41 @@ def serialize(result: Result, fmt: str) -> bytes:
     return text.encode("utf-8")
 
 
+SERVICE_DESCRIPTION_TYPES = {"text/turtle": "ttl", "application/n-triples": "nt", "text/html": "html"}
+_RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                   "Turtle", "N-Triples")
+
+
+def service_description(endpoint: str, max_results: int, timeout: float, fmt: str = "ttl") -> bytes:
+    """The endpoint's SPARQL 1.1 Service Description (what it speaks, its dataset, its limits)."""
+    from rdflib import BNode, Graph, Literal, Namespace, URIRef
+    from rdflib.namespace import RDF, RDFS
+
+    sd = Namespace("http://www.w3.org/ns/sparql-service-description#")
+    formats = Namespace("http://www.w3.org/ns/formats/")
+    g = Graph()
+    g.bind("sd", sd)
+    g.bind("formats", formats)
+    service, dataset, default = URIRef(endpoint), BNode("dataset"), BNode("default")
+    g.add((service, RDF.type, sd.Service))
+    g.add((service, sd.endpoint, service))
+    g.add((service, sd.supportedLanguage, sd.SPARQL11Query))
+    g.add((service, sd.feature, sd.UnionDefaultGraph))
+    for name in _RESULT_FORMATS:
+        g.add((service, sd.resultFormat, formats[name]))
+    g.add((service, sd.defaultDataset, dataset))
+    g.add((dataset, RDF.type, sd.Dataset))
+    g.add((dataset, sd.defaultGraph, default))
+    g.add((default, RDF.type, sd.Graph))
+    g.add((service, RDFS.comment, Literal(
+        f"Read-only: SPARQL Update, LOAD and SERVICE are refused. The default graph is the union of the "
+        f"named graphs unless the query (FROM / FROM NAMED) or the protocol (default-graph-uri / "
+        f"named-graph-uri) names a dataset. Answers are capped at {max_results} rows or triples "
+        f"(X-Stikg-Truncated: true) and queries time out after {timeout:g} s (503).", lang="en")))
+    text = g.serialize(format="turtle" if fmt == "ttl" else "nt")
+    return text.encode("utf-8")
+
+
 # ---------------------------------------------------------------------------------- app
 
 
@@ -482,7 +517,13 @@ class App:
 
     def sparql(self, request: Request) -> Response:
         if request.method == "GET" and not request.params:
-            return Response(303, headers={"Location": "/"})
+            # no query: a SPARQL 1.1 service description for RDF clients, the query page for browsers
+            fmt = negotiate(request.headers.get("Accept"), SERVICE_DESCRIPTION_TYPES, "html")
+            if fmt == "html":
+                return Response(303, headers={"Location": "/", "Vary": "Accept"})
+            host = request.headers.get("Host") or "localhost"
+            body = service_description(f"http://{host}/sparql", self.config.max_results, self.config.timeout, fmt)
+            return Response(200, body, CONTENT_TYPES[fmt], {"Vary": "Accept"})
         text, params = self._query_from_request(request)
         form = classify(text)
         fmt = self._format(request, form)

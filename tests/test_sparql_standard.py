@@ -1,10 +1,14 @@
-"""FROM / FROM NAMED in the query text choose the dataset (SPARQL 1.1 §13.2), in `stikg query`'s
-embedded store and on the endpoint; a graph that does not exist gives an empty default graph."""
+"""Standard SPARQL behaviour that clients rely on: FROM / FROM NAMED in the query text choose the
+dataset (SPARQL 1.1 §13.2) in `stikg query`'s embedded store, through --endpoint and on /sparql (a
+graph that does not exist gives an empty default graph); an update is refused as read-only with one
+wording everywhere; GET /sparql without a query describes the service."""
 
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -94,3 +98,38 @@ def test_an_update_is_refused_as_read_only_alike_in_the_cli_and_over_http(data):
         srv.close()
     assert str(cli_error.value) == "SPARQL Update (DELETE WHERE) is not allowed: the graph is read-only"
     assert status == 403 and str(cli_error.value) in body
+
+
+def test_get_sparql_without_a_query_describes_the_service(data):
+    """RDF clients get a SPARQL 1.1 Service Description by Accept; a browser still goes to the page."""
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import RDF
+
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    srv = Server(store_dir=data.paths.store, port=0, timeout=5.0, max_results=1000, max_body=20_000,
+                 workers=1, queries_dir=data.paths.queries).start()
+    try:
+        status, headers, body = http(srv.url + "/sparql", headers={"Accept": "text/turtle"})
+        assert status == 200 and headers["Content-Type"].startswith("text/turtle") and headers["Vary"] == "Accept"
+        g = Graph().parse(data=body, format="turtle")
+        service = next(g.subjects(RDF.type, URIRef(sd + "Service")))
+        assert str(service).endswith("/sparql")
+        assert (service, URIRef(sd + "supportedLanguage"), URIRef(sd + "SPARQL11Query")) in g
+        assert (service, URIRef(sd + "resultFormat"), URIRef("http://www.w3.org/ns/formats/SPARQL_Results_JSON")) in g
+        assert "1000 rows" in body
+        status, headers, body = http(srv.url + "/sparql", headers={"Accept": "application/n-triples"})
+        assert status == 200 and headers["Content-Type"].startswith("application/n-triples") and sd + "Service" in body
+        req = urllib.request.Request(srv.url + "/sparql", headers={"Accept": "text/html"})
+        opener = urllib.request.build_opener(_NoRedirect)
+        try:
+            opener.open(req, timeout=10)
+            raise AssertionError("expected a redirect")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 303 and exc.headers["Location"] == "/"
+    finally:
+        srv.close()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
