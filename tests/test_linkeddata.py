@@ -95,7 +95,7 @@ def assert_secure(headers: dict[str, str]) -> None:
 @pytest.mark.parametrize(("accept", "ext"), [
     (None, "html"), (BROWSER, "html"), ("text/turtle", "ttl"), ("application/ld+json", "jsonld"),
     ("application/n-triples", "nt"), ("text/turtle;q=0.5, application/ld+json", "jsonld"),
-    ("application/x-turtle", "ttl"), ("*/*", "html"),
+    ("application/x-turtle", "ttl"), ("*/*", "html"), ("application/rdf+xml", "rdf"),
 ])
 def test_entity_iri_answers_303_by_accept(server, accept, ext):
     status, headers, _ = get(server, "/program/kakenhi", accept)
@@ -117,6 +117,7 @@ def test_unsupported_accept_falls_back_to_html_with_alternates(server):
 
 @pytest.mark.parametrize(("ext", "media", "fmt"), [
     ("ttl", "text/turtle", "turtle"), ("nt", "application/n-triples", "nt"), ("jsonld", "application/ld+json", "json-ld"),
+    ("rdf", "application/rdf+xml", "xml"),
 ])
 def test_suffix_urls_serve_each_representation(server, ext, media, fmt):
     status, headers, body = get(server, f"/program/kakenhi.{ext}")
@@ -131,7 +132,7 @@ def test_suffix_urls_serve_each_representation(server, ext, media, fmt):
 
 
 def test_representations_are_deterministic(server):
-    for ext in ("ttl", "nt", "jsonld", "html"):
+    for ext in ("ttl", "nt", "jsonld", "rdf", "html"):
         assert get(server, f"/program/kakenhi.{ext}")[2] == get(server, f"/program/kakenhi.{ext}")[2]
 
 

@@ -133,3 +133,44 @@ def test_get_sparql_without_a_query_describes_the_service(data):
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+CONSTRUCT_HUBS = ("CONSTRUCT { ?h a <https://w3id.org/stikg/ontology#Hub> ; "
+                  "<http://www.w3.org/2000/01/rdf-schema#label> ?l } WHERE { ?h a <https://w3id.org/stikg/ontology#Hub> ; "
+                  "<http://www.w3.org/2000/01/rdf-schema#label> ?l }")
+
+
+def test_construct_reaches_every_standard_client_in_every_rdf_format(data):
+    """SPARQLWrapper's default CONSTRUCT (RDF/XML) and rdflib's SPARQLStore work; JSON-LD, N-Quads
+    and TriG by Accept; entity IRIs answer RDF/XML too."""
+    from rdflib import Graph
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+    from SPARQLWrapper import SPARQLWrapper
+
+    srv = Server(store_dir=data.paths.store, port=0, timeout=5.0, max_results=1000, max_body=20_000,
+                 workers=1, queries_dir=data.paths.queries).start()
+    try:
+        expected = Graph().parse(data=http(srv.url + "/sparql?" + urllib.parse.urlencode({"query": CONSTRUCT_HUBS}),
+                                           headers={"Accept": "text/turtle"})[2], format="turtle")
+        assert len(expected) > 0
+        sw = SPARQLWrapper(srv.url + "/sparql")
+        sw.setQuery(CONSTRUCT_HUBS)  # the default return format of a CONSTRUCT is RDF/XML
+        assert set(sw.queryAndConvert()) == set(expected)
+        store = SPARQLStore(srv.url + "/sparql")
+        assert set(Graph(store=store).query(CONSTRUCT_HUBS)) == set(expected)
+        for media, fmt in (("application/rdf+xml", "xml"), ("application/ld+json", "json-ld"),
+                           ("application/n-quads", "nquads"), ("application/trig", "trig")):
+            status, headers, body = http(srv.url + "/sparql?" + urllib.parse.urlencode({"query": CONSTRUCT_HUBS}),
+                                         headers={"Accept": media})
+            assert status == 200 and headers["Content-Type"].startswith(media), (media, status, body[:200])
+            if fmt in ("nquads", "trig"):
+                from rdflib import Dataset
+                got = {(s, p, o) for s, p, o, _ in Dataset().parse(data=body, format=fmt).quads()}
+            else:
+                got = set(Graph().parse(data=body, format=fmt))
+            assert got == set(expected), media
+        status, headers, _ = http(srv.url + "/sparql?" + urllib.parse.urlencode({"query": CONSTRUCT_HUBS}),
+                                  headers={"Accept": "image/png"})
+        assert status == 406
+    finally:
+        srv.close()

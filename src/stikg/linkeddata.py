@@ -4,7 +4,7 @@
 
 * ``/{kind}/{id}`` for kind ∈ :data:`KINDS` is the entity ``{BASE}{kind}/{id}`` (``BASE`` =
   ``$STIKG_BASE_IRI``, default ``https://w3id.org/stikg/``). It answers ``303 See Other`` to
-  ``/{kind}/{id}.html | .ttl | .jsonld | .nt`` chosen by ``Accept`` (HTML when nothing offered
+  ``/{kind}/{id}.html | .ttl | .jsonld | .nt | .rdf`` chosen by ``Accept`` (HTML when nothing offered
   matches, with a ``Link`` header naming the alternates); each suffix URL serves that
   representation. The RDF is the entity's triples as subject, the labels of the entities they
   link to, the entity's evidence, and for a programme its facts (allocations, citations, roles,
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 
 from stikg import pages, serialize
 from stikg.config import Paths, base_iri, find_root
@@ -48,12 +48,14 @@ EXTENSIONS = {
     "ttl": "text/turtle; charset=utf-8",
     "jsonld": "application/ld+json; charset=utf-8",
     "nt": "application/n-triples; charset=utf-8",
+    "rdf": "application/rdf+xml; charset=utf-8",
 }
 OFFERS = {
     "text/html": "html", "application/xhtml+xml": "html",
     "text/turtle": "ttl", "application/x-turtle": "ttl",
     "application/ld+json": "jsonld", "application/json": "jsonld",
     "application/n-triples": "nt",
+    "application/rdf+xml": "rdf",
 }
 DUMPS = {
     "dataset.nq": "application/n-quads; charset=utf-8",
@@ -132,7 +134,7 @@ def from_rdflib(term: Any) -> Term:
 
 
 def render_rdf(fmt: str, triples: Iterable[tuple[Term, Term, Term]]) -> bytes:
-    """Turtle, N-Triples or JSON-LD (default graph, the published context) of ``triples``."""
+    """Turtle, N-Triples, JSON-LD (default graph, the published context) or RDF/XML of ``triples``."""
     rdf = {tuple(to_rdflib(t) for t in triple) for triple in triples}
     if fmt == "ttl":
         return serialize.turtle(rdf).encode("utf-8")
@@ -143,6 +145,11 @@ def render_rdf(fmt: str, triples: Iterable[tuple[Term, Term, Term]]) -> bytes:
         nodes = wrapped["@graph"][0]["@graph"] if wrapped["@graph"] else []
         document = {"@context": wrapped["@context"], "@graph": nodes}
         return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    if fmt == "rdf":
+        graph = Graph()
+        for triple in sorted(rdf):
+            graph.add(triple)
+        return graph.serialize(format="xml").encode("utf-8")
     raise ValueError(f"unknown RDF format {fmt!r}")
 
 
@@ -162,7 +169,7 @@ def html_response(text: str, status: int = 200, headers: Mapping[str, str] | Non
 
 def alternates_header(path: str) -> str:
     return ", ".join(f'<{quote(path)}.{ext}>; rel="alternate"; type="{EXTENSIONS[ext].split(";")[0]}"'
-                     for ext in ("html", "ttl", "jsonld", "nt"))
+                     for ext in ("html", "ttl", "jsonld", "nt", "rdf"))
 
 
 def choose(accept: str | None) -> tuple[str, bool]:

@@ -440,7 +440,7 @@ def graph_to_ox(result: GraphResult) -> list[ox.Triple]:
 
 
 def format_rdf(result: Result, fmt: ox.RdfFormat = ox.RdfFormat.TURTLE, prefixes: Mapping[str, str] | None = None) -> str:
-    """Turtle (with prefixes) or N-Triples for CONSTRUCT/DESCRIBE results."""
+    """Turtle (with prefixes), N-Triples, RDF/XML, JSON-LD, N-Quads or TriG for CONSTRUCT/DESCRIBE results."""
     if not isinstance(result, GraphResult):
         raise QueryError("--format ttl is for CONSTRUCT and DESCRIBE queries; use table, csv, tsv or json")
     triples = sorted(graph_to_ox(result), key=str)

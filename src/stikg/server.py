@@ -84,6 +84,10 @@ GRAPH_TYPES = {
     "application/x-turtle": "ttl",
     "application/n-triples": "nt",
     "text/plain": "nt",
+    "application/rdf+xml": "rdf",
+    "application/ld+json": "jsonld",
+    "application/n-quads": "nq",
+    "application/trig": "trig",
 }
 CONTENT_TYPES = {
     "json": "application/sparql-results+json; charset=utf-8",
@@ -92,6 +96,10 @@ CONTENT_TYPES = {
     "tsv": "text/tab-separated-values; charset=utf-8",
     "ttl": "text/turtle; charset=utf-8",
     "nt": "application/n-triples; charset=utf-8",
+    "rdf": "application/rdf+xml; charset=utf-8",
+    "jsonld": "application/ld+json; charset=utf-8",
+    "nq": "application/n-quads; charset=utf-8",
+    "trig": "application/trig; charset=utf-8",
 }
 
 
@@ -340,9 +348,9 @@ def serialize(result: Result, fmt: str) -> bytes:
     import pyoxigraph as ox
 
     if isinstance(result, GraphResult):
-        if fmt == "nt":
-            return format_rdf(result, ox.RdfFormat.N_TRIPLES).encode("utf-8")
-        return format_rdf(result).encode("utf-8")
+        rdf_format = {"nt": ox.RdfFormat.N_TRIPLES, "rdf": ox.RdfFormat.RDF_XML, "jsonld": ox.RdfFormat.JSON_LD,
+                      "nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}.get(fmt, ox.RdfFormat.TURTLE)
+        return format_rdf(result, rdf_format).encode("utf-8")
     text = {"json": format_json, "xml": format_xml, "csv": format_csv, "tsv": format_tsv}[fmt](result)
     return text.encode("utf-8")
 
@@ -543,7 +551,8 @@ class App:
         graph = form in ("CONSTRUCT", "DESCRIBE")
         offers = GRAPH_TYPES if graph else SELECT_TYPES
         if explicit:
-            short = {"turtle": "ttl", "ntriples": "nt", "n-triples": "nt"}.get(explicit, explicit)
+            short = {"turtle": "ttl", "ntriples": "nt", "n-triples": "nt", "xml": "rdf" if graph else "xml",
+                     "rdfxml": "rdf", "json-ld": "jsonld", "nquads": "nq"}.get(explicit, explicit)
             if short in offers.values():
                 return short
             raise HTTPError(400, f"format {explicit!r} is not available for {form} queries")
