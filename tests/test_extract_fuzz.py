@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from stikg.extract import extract_document
@@ -59,6 +59,7 @@ def _mutate(base: str, inserts: list[tuple[int, str]], cut: tuple[int, int]) -> 
 @SETTINGS
 @given(st.lists(any_line, min_size=0, max_size=40), st.one_of(st.none(), st.integers(1990, 2040)),
        st.sampled_from([None, "budget_request", "draft_budget", "supplementary_budget", "objectives_change", "policy_briefing", "??"]))
+@example(["公開元URL運営費交付金 https://www.mof.go.jp/budget/fy2026/seifuan2億円026/index.html"], None, None)  # a frame line
 def test_extractor_never_crashes(lines: list[str], fiscal_year: int | None, kind: str | None) -> None:
     result = extract_document(lines, "fuzz.txt", fiscal_year=fiscal_year, kind=kind)
     tables = result.tables()

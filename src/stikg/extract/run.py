@@ -86,7 +86,8 @@ def extract_document(
 
     doc = Doc(doc_id=doc_id, lines=make_lines(list(lines)), registry=registry)
     doc.frame = web_frame([line.text for line in doc.lines])
-    for i in doc.frame.boilerplate:
+    frame_lines = sorted(doc.frame.boilerplate)
+    for i in frame_lines:
         doc.lines[i].text = ""  # site frame: quoted as printed, seen by no extractor
     doc.breaks = doc.frame.breaks
     if not (doc.frame.breaks or doc.frame.titles or doc.frame.source_lines):
@@ -118,6 +119,7 @@ def extract_document(
     amounts.run()
     result.amounts = amounts.amounts
     result.report.extend(amounts.report)
+    result.report.extend(_frame_figures(doc, frame_lines))
 
     citations = CitationExtractor(doc)
     citations.run()
@@ -237,3 +239,14 @@ def unresolved_names(result: ExtractionResult, registry: object | None) -> list[
         rows.append(UnresolvedRow(result.doc, line, kind, name, proposed_entry(kind, name, basis.get(name))))
     rows.sort(key=lambda r: (r.kind, r.line, r.name))
     return rows
+
+
+FRAME_FIGURE = "figure on a web copy's frame line (出典, 公開元URL …): not read as an amount"
+
+
+def _frame_figures(doc, frame_lines: list[int]) -> list[ReportRow]:
+    """A yen figure printed on a site-frame line is reported, never silently dropped."""
+    from stikg.normalize import fold
+
+    return [ReportRow(doc.doc_id, i + 1, doc.lines[i].printed.strip(), FRAME_FIGURE)
+            for i in frame_lines if yen_matches(fold(doc.lines[i].printed.replace("**", "")))]
