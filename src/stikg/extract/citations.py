@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from stikg.extract.document import Doc, is_heading_like, is_section_heading, key
+from stikg.extract.document import Doc, is_heading_like, is_section_heading, key, printed_slice
 from stikg.extract.pages import TANTOU_RE
 from stikg.extract.records import CitationRecord, ReportRow
 from stikg.normalize import fold, parse_date
@@ -468,8 +468,8 @@ class CitationExtractor:
 
     def _emit(self, f: _Found) -> None:
         line = self.doc.lines[f.index]
-        name = _printed_slice(line, _strip_edition_if_known(f.name, self))
-        printed = _printed_slice(line, f.text)
+        name = printed_slice(line, _strip_edition_if_known(f.name, self))
+        printed = printed_slice(line, f.text)
         canonical = self.canonical(name)
         rec = CitationRecord(self.doc.doc_id, f.index + 1, self.doc.line_program(f.index), canonical,
                              printed, f.date, f.body, self._kind(canonical, f), re.sub(r"\s", "", f.article))
@@ -602,8 +602,3 @@ def _strip_edition_if_known(name: str, ex: CitationExtractor) -> str:
     return name
 
 
-def _printed_slice(line, folded: str) -> str:
-    pos = line.text.find(folded)
-    if pos >= 0:
-        return line.printed[pos: pos + len(folded)].strip()
-    return folded

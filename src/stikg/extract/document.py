@@ -222,6 +222,14 @@ def is_heading_like(text: str) -> bool:
     return any(not ch.isascii() for ch in core) or len(core) >= 4
 
 
+def printed_slice(line: Line, folded: str) -> str:
+    """The printed form of a folded substring of ``line`` (the folded text when it is not there)."""
+    pos = line.text.find(folded)
+    if pos >= 0:
+        return line.printed[pos: pos + len(folded)].strip()
+    return folded
+
+
 def labels(text: str) -> list[re.Match]:
     """Stage labels of a line (a cheap substring test first: most lines have none)."""
     if "予算" not in text and "要求" not in text and "補正" not in text:

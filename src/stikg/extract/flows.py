@@ -23,7 +23,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from stikg.extract.document import Doc, first_label, is_opening_heading, is_section_heading, yen_matches
+from stikg.extract.document import (
+    Doc,
+    first_label,
+    is_opening_heading,
+    is_section_heading,
+    printed_slice,
+    yen_matches,
+)
 from stikg.extract.organizations import KNOWN_RE, is_generic, org_type
 from stikg.extract.pages import TANTOU_RE
 from stikg.extract.records import FlowRecord, ReportRow
@@ -145,11 +152,7 @@ class FlowExtractor:
             if len(cell) < 4:
                 return None
             # a diagram whose text layer has no blank lines between boxes: one label per line
-            out = []
-            for j in cell:
-                for word in _ARROWS.sub(" ", lines[j].text).split():
-                    out.extend(self._word_tokens(word, j))
-            return out or None
+            return [t for j in cell for t in self._tokens_of_text(lines[j].text, j)] or None
         out = []
         pos = 0
         for word in text.split():
@@ -244,11 +247,7 @@ class FlowExtractor:
             self._emit(toks, i)
 
     def _emit(self, tokens: list[_Token], head: int) -> None:
-        builds_fund = any(self.doc.lines[j].text.strip().endswith("基金") for j in range(head, min(len(self.doc.lines), head + 40))
-                          if self.doc.page_of[j] == self.doc.page_of[head])
-        tokens = [t for t in tokens if t.kind != "gloss"]
-        tokens = [_Token("instr", "基金", t.line) if t.kind == "instr" and t.value == "国庫" else t
-                  for t in tokens if not (t.kind == "instr" and t.value == "国庫" and not builds_fund)]
+        tokens = self._resolve_treasury([t for t in tokens if t.kind != "gloss"], head)
         first = next((k for k, t in enumerate(tokens) if t.kind == "instr"), None)
         if first is None:
             return
@@ -260,19 +259,18 @@ class FlowExtractor:
         if len(before) >= 2:
             agent, rest = before[1], tokens[first + 1:]
         else:
-            # after 国, its own ministry is the state, not the next hand the money passes through
-            after = next((k for k in range(first + 1, len(tokens)) if tokens[k].kind == "org"
-                          and not (source.value in _STATE and self._is_ministry(tokens[k].value))), None)
+            # after 国, its own ministry is the state, not a hand the money passes through; drawn
+            # off every money edge, it runs the scheme (計画認定 …)
+            ministries = [t for t in tokens[first + 1:] if t.kind == "org" and source.value in _STATE
+                          and self._is_ministry(t.value)]
+            if ministries:
+                self.roles.append((ministries[0].line, ministries[0].value, "implementer"))
+            after = next((k for k in range(first + 1, len(tokens))
+                          if tokens[k].kind == "org" and tokens[k] not in ministries), None)
             if after is None:
                 return
             agent = tokens[after]
-            rest = [t for t in tokens[after + 1:]
-                    if not (t.kind == "org" and source.value in _STATE and self._is_ministry(t.value))]
-            for t in tokens[first + 1:]:
-                if t.kind == "org" and source.value in _STATE and self._is_ministry(t.value):
-                    # a ministry drawn beside 国 but off every money edge runs the scheme (計画認定 …)
-                    self.roles.append((t.line, t.value, "implementer"))
-                    break
+            rest = [t for t in tokens[after + 1:] if t not in ministries]
         self._flow(tokens[first].line, source.value, agent.value, tokens[first].value)
         recipients: list[_Token] = []
         served: set[int] = set()
@@ -302,6 +300,14 @@ class FlowExtractor:
             self.roles.append((agent.line, agent.value, "funding_agency"))
         elif agent.value not in ("国", "政府") and not is_generic(agent.value):
             self.roles.append((agent.line, agent.value, "recipient"))
+
+    def _resolve_treasury(self, tokens: list[_Token], head: int) -> list[_Token]:
+        """``国庫`` is the state's money into a fund (基金) when the scheme's page builds one, else
+        no instrument."""
+        page = self.doc.page(head)
+        builds_fund = any(self.doc.lines[j].text.strip().endswith("基金") for j in range(head, page.end))
+        return [_Token("instr", "基金", t.line) if t.value == "国庫" and t.kind == "instr" else t
+                for t in tokens if builds_fund or not (t.kind == "instr" and t.value == "国庫")]
 
     def _is_ministry(self, name: str) -> bool:
         return name.endswith(("省", "庁")) or org_type(name, self.registry) in ("ministry", "government")
@@ -341,7 +347,7 @@ class FlowExtractor:
             if line.blank or "出" not in line.text:
                 continue
             for m in _DONATION.finditer(line.text):
-                fund = _printed_span(line, m, "fund")
+                fund = printed_slice(line, m["fund"])
                 for donor in re.split(r"と|、|及び|や", m["donors"]):
                     donor = donor.strip()
                     if not donor:
@@ -420,9 +426,3 @@ class FlowExtractor:
                 return lines[j].printed.strip()
         return None
 
-
-def _printed_span(line, m: re.Match, group: str) -> str:
-    """The printed form of a match group when the folded text has the same length, else the folded one."""
-    if len(line.printed) == len(line.text):
-        return line.printed[m.start(group): m.end(group)]
-    return m[group]
