@@ -540,11 +540,15 @@ class App:
             default_graphs=tuple(_iris(params.get("default-graph-uri", []))),
             named_graphs=tuple(_iris(params.get("named-graph-uri", []))),
         )
+        return self._answer(job)
+
+    def _answer(self, job: Job) -> Response:
+        """Run a query job; the answer varies by Accept and says when the cap cut it."""
         body, truncated = self.pool.run(job, self.config.timeout)
-        headers = {"Vary": "Accept"}  # the answer's format depends on Accept: caches must key on it
+        headers = {"Vary": "Accept"}
         if truncated:
             headers["X-Stikg-Truncated"] = "true"
-        return Response(200, body, CONTENT_TYPES[fmt], headers)
+        return Response(200, body, CONTENT_TYPES[job.fmt], headers)
 
     def _format(self, request: Request, form: str) -> str:
         explicit = request.param("format")
@@ -590,11 +594,7 @@ class App:
         form = classify(query.text)
         fmt = self._format(request, form)
         job = Job(query.text, fmt, self.config.max_results, tuple(sorted(bindings.items())))
-        body, truncated = self.pool.run(job, self.config.timeout)
-        headers = {"Vary": "Accept"}  # the answer's format depends on Accept: caches must key on it
-        if truncated:
-            headers["X-Stikg-Truncated"] = "true"
-        return Response(200, body, CONTENT_TYPES[fmt], headers)
+        return self._answer(job)
 
     # -- pages
 
