@@ -56,11 +56,27 @@ def make_fixture_project(root: Path) -> Dataset:
     (root / "kg").mkdir(parents=True, exist_ok=True)
     store = ox.Store()
     store.bulk_load(path=str(FIXTURE_TRIG), format=ox.RdfFormat.TRIG)
-    lines = sorted(set(ox.serialize(store, format=ox.RdfFormat.N_QUADS).decode("utf-8").splitlines()))
+    lines = set(ox.serialize(store, format=ox.RdfFormat.N_QUADS).decode("utf-8").splitlines())
+    lines |= _fixture_budget_quads()
+    lines = sorted(lines)
     (root / "kg" / "dataset.nq").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (root / "kg" / "manifest.json").write_text(json.dumps({"fixture": FIXTURE_TRIG.name}) + "\n", encoding="utf-8")
     shutil.copytree(ROOT / "queries", root / "queries")
     return Dataset("fixture", root)
+
+
+def _fixture_budget_quads() -> set[str]:
+    """The fixture's ``…/graph/budgets``, derived from its allocations as the build derives it."""
+    from rdflib import Dataset as RdfDataset
+
+    from stikg import vocab
+    from stikg.budget_facts import budget_triples
+
+    parsed = RdfDataset()
+    parsed.parse(FIXTURE_TRIG, format="trig")
+    graph = vocab.graph_iri("budgets").n3()
+    triples = {(s, p, o) for s, p, o, _ in parsed.quads((None, None, None, None))}
+    return {f"{s.n3()} {p.n3()} {o.n3()} {graph} ." for s, p, o in budget_triples(triples)}
 
 
 def make_real_project(root: Path) -> Dataset:

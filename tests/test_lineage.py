@@ -72,17 +72,31 @@ def test_graph_edges_point_left_to_right(data):
         if a["kind"] not in ("next_edition", "successor", "flow", "hosts"):
             assert g.nodes[u]["column"] < g.nodes[v]["column"], (u, v, a)
     assert g.nodes[BASE + "program/q-leap-quantum-ai"]["type"] == "subprogram"
-    wpi = g.nodes[BASE + "program/wpi"]
+    year, stage = g.graph["fiscal_year"], g.graph["stage"]
+    assert stage == L.default_stage(data, year) and stage in L.STAGES  # one stage for every programme, stated
+    for node, attrs in g.nodes(data=True):
+        if attrs["kind"] == "program" and "budget_yen" in attrs:
+            figures = [b.amount_yen for b in L.budget_rows(data) if b.program == node and b.fiscal_year == year
+                       and b.stage == stage and b.selected and not b.partial]
+            assert attrs["budget_yen"] == sum(figures), node
+    wpi = L.build_graph(data, 2025, "budget_draft").nodes[BASE + "program/wpi"]
     draft = [a.amount_yen for a in data.amounts
              if a.program == BASE + "program/wpi" and a.fiscal_year == 2025 and a.stage == "budget_draft"]
-    assert draft and wpi["budget_yen"] == max(draft)  # FY2025: the draft budget wins over the request
+    assert draft and wpi["budget_yen"] == max(draft)
 
 
-def test_budget_picks_stage_preference():
-    assert L.pick_budget({"request": 3, "budget_draft": 2}) == 2
-    assert L.pick_budget({"request": 3, "budget": 1, "budget_draft": 2}) == 1
+def test_budget_of_one_stage_only():
+    assert L.pick_budget({"request": 3, "budget_draft": 2}, "request") == 3
     assert L.pick_budget({"request": 3}, "budget") is None
-    assert L.pick_budget({"fund": 9}) is None and L.pick_budget({"fund": 9}, "fund") == 9
+    assert L.pick_budget({"request": 3, "budget": 1}, None) is None  # no stage, no figure: never a mix
+
+
+def test_default_stage_is_the_stage_most_programmes_have(data):
+    for year in data.fiscal_years():
+        stage = L.default_stage(data, year)
+        counts = {s: len({b.program for b in data.budgets if b.fiscal_year == year and b.stage == s
+                          and b.selected and not b.partial}) for s in L.STAGES}
+        assert stage is None or counts[stage] == max(counts.values())
 
 
 def test_filters_resolve_names_and_leave_exactly_the_citing_programs(data):
@@ -124,7 +138,11 @@ def test_strategy_ranking(data):
     assert top["strategy"] == S2024 and top["fiscal_year"] == 2025
     money = L.budgets(data)
     citing = {c.program for c in data.citations if c.strategy == S2024}
-    expected = sum(v for p in citing if (v := L.pick_budget(money.get(p, {}).get(2025))) is not None)
+    stage = top["stage"]
+    assert stage == L.default_stage(data, 2025)
+    parents = data.parents("subprogram")
+    expected = sum(v for p in citing if (v := L.pick_budget(money.get(p, {}).get(2025), stage)) is not None
+                   and not (parents.get(p, set()) & citing))
     assert top["yen"] == expected and top["programs"] == len(citing)
     assert {r["strategy"] for r in rows} == {c.strategy for c in data.citations}
     assert all(r["fiscal_year"] == 2021 for r in L.strategy_ranking(data, 2021))

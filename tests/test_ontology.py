@@ -33,6 +33,9 @@ ADDED_TERMS = {
     STIKG.hasCitation,  # named inverse of citingProgram, for the cito:citesAsAuthority property chain
     STIKG.issuerText,  # the issuer as printed; the mapping writes it on every SourceDocument
     STIKG.PartialDate,  # datatype xsd:date ∪ xsd:gYearMonth ∪ xsd:gYear (decision and issue dates)
+    STIKG.AmountFact,  # abstract superclass of allocations and programme budgets: domain of the amount terms
+    STIKG.ProgramBudget,  # one figure per programme × year × stage × document, derived at build time
+    STIKG.summarisesAllocation, STIKG.includedInBudgetOf, STIKG.isSelectedFigure,  # its links (totals)
 }
 
 
@@ -151,18 +154,19 @@ def test_added_terms_are_the_documented_ones(ontology):
 CLASSES = {"Strategy", "Program", "Organization", "GovernmentBody", "Ministry", "Bureau", "FundingAgency",
            "ResearchInstitute", "University", "Council", "Company", "Hub", "BudgetAllocation", "FundingFlow",
            "Citation", "OrganizationRole", "SourceDocument", "Evidence", "ProgramPeriod", "ProgramFact",
-           "PolicyBasis", "Plan", "PolicyStatement", "Report", "Law", "Decision", "Agreement"}
+           "PolicyBasis", "Plan", "PolicyStatement", "Report", "Law", "Decision", "Agreement",
+           "AmountFact", "ProgramBudget"}
 OBJECT_PROPERTIES = {
     "decidedBy", "previousEdition", "nextEdition", "subProgramOf", "hasSubProgram", "predecessor", "successor",
     "fundedBy", "implementedBy", "managedBy", "hasBudgetAllocation", "hasCitation", "hostedBy", "hubOfProgram",
     "forProgram", "reportedIn", "hasEvidence", "budgetStage", "fromOrganization", "toOrganization",
     "fundingInstrument", "citingProgram", "citedStrategy", "organization", "role", "sourceDocument",
-    "documentKind", "citedBasis", "restsOn"}
+    "documentKind", "citedBasis", "restsOn", "summarisesAllocation", "includedInBudgetOf"}
 DATATYPE_PROPERTIES = {
     "editionYear", "decisionDate", "strategyType", "shortName", "fiscalYear", "amountYen", "isPartial",
     "amountText", "supplementaryRound", "fundYears", "isNew", "strategyText", "printedDecisionDate",
     "printedDecisionBody", "printedName", "startFiscalYear", "endFiscalYear", "line", "quote", "fileName",
-    "lineCount", "issuerText", "article", "partialText"}
+    "lineCount", "issuerText", "article", "partialText", "isSelectedFigure"}
 
 
 def test_classes_and_properties_have_the_right_kind(ontology):
@@ -327,7 +331,7 @@ FUNCTIONAL = {"forProgram", "reportedIn", "fiscalYear", "budgetStage", "amountYe
               "supplementaryRound", "fromOrganization", "toOrganization", "fundingInstrument", "citingProgram",
               "citedStrategy", "organization", "role", "startFiscalYear", "endFiscalYear", "sourceDocument",
               "line", "quote", "fileName", "lineCount", "documentKind", "editionYear", "decisionDate",
-              "strategyType", "previousEdition", "citedBasis", "partialText"}
+              "strategyType", "previousEdition", "citedBasis", "partialText", "isSelectedFigure"}
 
 
 def test_functional_properties(ontology):
@@ -349,8 +353,13 @@ def test_domains_and_ranges(ontology):
         assert ontology.value(shared, RDFS.domain) is None
         assert len(set(ontology.objects(shared, SCHEMA.domainIncludes))) == 2
     # every fact class is a ProgramFact, so the domain of the shared fact links is true of each
-    for cls in ("BudgetAllocation", "FundingFlow", "Citation", "OrganizationRole", "ProgramPeriod"):
-        assert (STIKG[cls], RDFS.subClassOf, STIKG.ProgramFact) in ontology
+    for cls in ("BudgetAllocation", "ProgramBudget", "FundingFlow", "Citation", "OrganizationRole", "ProgramPeriod"):
+        assert STIKG.ProgramFact in set(ontology.transitive_objects(STIKG[cls], RDFS.subClassOf)), cls
+    # the amount terms are shared by printed allocations and derived programme budgets
+    for prop in (STIKG.amountYen, STIKG.isPartial, STIKG.budgetStage, STIKG.supplementaryRound):
+        assert ontology.value(prop, RDFS.domain) == STIKG.AmountFact
+    for cls in ("BudgetAllocation", "ProgramBudget"):
+        assert (STIKG[cls], RDFS.subClassOf, STIKG.AmountFact) in ontology
 
 
 def test_shortcut_ranges_are_not_narrower_than_organization(ontology):

@@ -205,6 +205,10 @@ FIXTURE: dict[str, tuple[dict[str, str], Callable[[list[dict[str, str]]], bool]]
     "program_timeline": ({"program": "q-leap"}, lambda r: len(r) == 5),
     "instrument_summary": ({}, lambda r: {x["instrument"] for x in r} == {"subsidy", "commission", "operating_grant"}),
     "program_amounts": ({"program": "wpi"}, _has(stage="budget", amount_yen="6100000000", doc="001_fixture_draft_fy2025.txt")),
+    # WPI's FY2024 budget: 60億円 in one document, 61億円 in another — two rows, the larger selected
+    "program_budget": ({"program": "wpi", "stage": "budget"}, lambda r: sorted(
+        (x["amount_yen"], x["selected"]) for x in r if x["fiscal_year"] == "2024")
+        == [("6000000000", "false"), ("6100000000", "true")]),
     "program_citations": ({}, _has(program=BASE + "program/q-leap", strategy=BASE + "strategy/keizai-zaisei-kihon-hoshin-2024")),
     "program_basis": ({"kind": "law"}, lambda r: [(x["basis"], x["kind"], x.get("article"), x["line"]) for x in r]
                       == [(BASE + "strategy/sti-activation-act", "law", "第34条の5", "15")]),

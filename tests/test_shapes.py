@@ -24,6 +24,7 @@ BASE = "https://w3id.org/stikg/"
 # Classes that never have direct instances, so no shape targets them.
 ABSTRACT = {
     STIKG.ProgramFact: "abstract superclass of the five fact classes; each of them has its own shape",
+    STIKG.AmountFact: "abstract superclass of allocations and programme budgets; each has its own shape",
 }
 
 # Ontology properties that no shape constrains, and why.

@@ -23,6 +23,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from stikg import __version__, atomic, serialize, vocab, void
+from stikg.budget_facts import budget_triples
 from stikg.config import Paths
 from stikg.corpus import Document, load_corpus
 from stikg.errors import StikgError, ValidationFailed
@@ -294,6 +295,10 @@ def _build(paths: Paths, quiet: bool, write: bool, reasoner: str, use_cache: boo
     graphs[vocab.graph_iri("catalog")] = mapper.map_catalog(d.entry for d in documents)
     asserted = set().union(*graphs.values())
     progress.step("registry+catalog", f"{len(asserted)} asserted triples")
+    budgets = budget_triples(asserted)
+    graphs[vocab.graph_iri("budgets")] = budgets
+    asserted |= budgets
+    progress.step("budgets", f"{sum(1 for t in budgets if t[1] == RDF.type)} programme budgets")
 
     engine = choose_reasoner(reasoner, len(asserted))
     inferred = reason(asserted, ontology, engine)

@@ -46,7 +46,7 @@ from stikg.errors import StikgError
 STIKG = "https://w3id.org/stikg/ontology#"
 STAGES = ("request", "budget_draft", "budget", "supplementary", "fund", "other")
 BUDGET_PREFERENCE = ("budget", "budget_draft", "request")
-LIBRARY_QUERIES = ("program_citations", "program_organizations", "funding_flows", "hubs")
+LIBRARY_QUERIES = ("program_citations", "program_organizations", "funding_flows", "hubs", "program_budget")
 AGENCY_ROLES = ("implementer", "funding_agency", "bureau")
 ORG_TYPES = (  # most specific first
     ("FundingAgency", "funding_agency"),
@@ -173,6 +173,22 @@ class Amount:
 
 
 @dataclass(frozen=True, order=True)
+class BudgetRow:
+    """A programme budget (one row of program_budget.rq; see stikg.budget_facts)."""
+
+    program: str
+    fiscal_year: int
+    stage: str
+    round: int | None
+    amount_yen: int
+    partial: bool
+    selected: bool
+    included_in: tuple[str, ...]
+    doc: str
+    line: int
+
+
+@dataclass(frozen=True, order=True)
 class CitationRow:
     program: str
     strategy: str
@@ -213,6 +229,7 @@ class LineageData:
     entities: dict[str, Entity] = field(default_factory=dict)
     citations: list[CitationRow] = field(default_factory=list)
     amounts: list[Amount] = field(default_factory=list)
+    budgets: list[BudgetRow] = field(default_factory=list)
     roles: list[RoleRow] = field(default_factory=list)
     flows: list[FlowRow] = field(default_factory=list)
     hubs: list[HubRow] = field(default_factory=list)
@@ -346,6 +363,14 @@ def fetch(run: Runner, queries_dir: Path | None = None) -> LineageData:
             str(row["stage"]), yen if isinstance(yen, int) else None, bool(row.get("partial")),
             row["doc"], int(row["line"]),
         ))
+    for row in _rows(run(texts["program_budget"])):
+        entity(row["program"], "program")
+        data.budgets.append(BudgetRow(
+            row["program"], int(row["fiscal_year"]), str(row["stage"]),
+            row["round"] if isinstance(row.get("round"), int) else None, int(row["amount_yen"]),
+            bool(row.get("partial")), bool(row.get("selected")), tuple(str(row.get("included_in") or "").split()),
+            row["doc"], int(row["line"]),
+        ))
     for row in _rows(run(texts["program_organizations"])):
         labels.setdefault(row["program"], row.get("label_ja", ""))
         labels.setdefault(row["organization"], row.get("organization_label_ja", ""))
@@ -388,6 +413,7 @@ def normalise(data: LineageData) -> LineageData:
     data.citations = sorted(set(data.citations))
     data.amounts = sorted(set(data.amounts), key=lambda a: (a.program, a.fiscal_year or 0, a.stage, a.amount_yen or 0,
                                                             a.partial, a.doc, a.line))
+    data.budgets = sorted(set(data.budgets), key=lambda b: (b.program, b.fiscal_year, b.stage, b.round or 0, b.doc))
     data.roles = sorted(set(data.roles))
     data.flows = sorted(set(data.flows))
     data.hubs = sorted(set(data.hubs), key=lambda h: (h.hub, h.host or "", h.program or ""))
@@ -407,27 +433,42 @@ def fetch_embedded(paths: Any, dataset: Path | None = None) -> LineageData:
 # ------------------------------------------------------------------------------------ amounts
 
 
+def budget_rows(data: LineageData) -> list[BudgetRow]:
+    """The programme budgets of ``data``: as read from the graph, or (for data built by hand,
+    without them) derived from its amounts by the build's rule."""
+    if data.budgets or not data.amounts:
+        return data.budgets
+    return budgets_of_amounts(data)
+
+
 def budgets(data: LineageData) -> dict[str, dict[int, dict[str, int]]]:
-    """program → fiscal year → stage → yen (non-partial amounts; the largest when documents disagree)."""
+    """program → fiscal year → stage → yen: the selected non-partial figure of each programme
+    (stikg:isSelectedFigure; the rounds of a supplementary budget added up)."""
     out: dict[str, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for a in data.amounts:
-        if a.partial or a.amount_yen is None or a.fiscal_year is None:
-            continue
-        stages = out[a.program][a.fiscal_year]
-        stages[a.stage] = max(stages.get(a.stage, 0), a.amount_yen)
+    for b in budget_rows(data):
+        if b.selected and not b.partial:
+            stages = out[b.program][b.fiscal_year]
+            stages[b.stage] = stages.get(b.stage, 0) + b.amount_yen
     return {p: {y: dict(s) for y, s in years.items()} for p, years in out.items()}
 
 
-def pick_budget(by_stage: Mapping[str, int] | None, stage: str | None = None) -> int | None:
-    """The yen of one fiscal year: the given stage, else the first of budget, draft, request."""
-    if not by_stage:
+def default_stage(data: LineageData, fiscal_year: int | None) -> str | None:
+    """The one stage a view of ``fiscal_year`` shows when none is given: the stage with figures for
+    the most programmes that year (ties: budget, draft, request, …) — never a mix of stages."""
+    programs: dict[str, set[str]] = defaultdict(set)
+    for b in budget_rows(data):
+        if b.fiscal_year == fiscal_year and b.selected and not b.partial:
+            programs[b.stage].add(b.program)
+    order = [*BUDGET_PREFERENCE, *(s for s in STAGES if s not in BUDGET_PREFERENCE)]
+    ranked = sorted(programs, key=lambda s: (-len(programs[s]), order.index(s) if s in order else len(order), s))
+    return ranked[0] if ranked else None
+
+
+def pick_budget(by_stage: Mapping[str, int] | None, stage: str | None) -> int | None:
+    """The yen of one fiscal year at ``stage`` (None when the programme has no figure there)."""
+    if not by_stage or not stage:
         return None
-    if stage:
-        return by_stage.get(stage)
-    for name in BUDGET_PREFERENCE:
-        if name in by_stage:
-            return by_stage[name]
-    return None
+    return by_stage.get(stage)
 
 
 # --------------------------------------------------------------------------------------- graph
@@ -444,6 +485,7 @@ def build_graph(data: LineageData, fiscal_year: int | None = None, stage: str | 
     import networkx as nx
 
     year = fiscal_year if fiscal_year is not None else data.latest_fiscal_year()
+    stage = stage or default_stage(data, year)
     money = budgets(data)
 
     def budget(program: str | None) -> int | None:
@@ -802,41 +844,30 @@ def visible_nodes(g: Any, data: LineageData, resolved: Resolved) -> set[str]:
 def strategy_ranking(data: LineageData, fiscal_year: int | None = None, stage: str | None = None) -> list[dict[str, Any]]:
     """Strategies ranked by the yen (then the number) of the programs that cite them.
 
-    ``yen`` sums the citing programs' budgets in ``fiscal_year`` (default: the latest), counting
-    a sub-program only when its parent program does not cite the same strategy (its money is
-    part of the parent's).
+    ``yen`` is the total of :func:`stikg.budget_facts.totals` for ``fiscal_year`` (default: the
+    latest) and ``stage`` (default: :func:`default_stage`): each citing programme once, with its
+    selected figure, a sub-programme's yen left out when an ancestor whose budget includes it
+    cites the same strategy, の内数 never added — the rule of ``strategy_request_totals``.
     """
+    from stikg.budget_facts import totals
+
     year = fiscal_year if fiscal_year is not None else data.latest_fiscal_year()
-    money = budgets(data)
-    parents = data.parents("subprogram")
+    stage = stage or default_stage(data, year)
     citing: dict[str, set[str]] = defaultdict(set)
     docs: dict[str, set[str]] = defaultdict(set)
     for c in data.citations:
         citing[c.strategy].add(c.program)
         docs[c.strategy].add(c.doc)
-
-    def ancestors(p: str) -> set[str]:
-        out, todo = set(), [p]
-        while todo:
-            for q in parents.get(todo.pop(), ()):
-                if q not in out:
-                    out.add(q)
-                    todo.append(q)
-        return out
-
+    sums = totals(budget_rows(data), citing, year, stage) if year is not None and stage else {}
     rows = []
     for strategy, programs in citing.items():
         ent = data.entities[strategy]
-        funded = {}
-        for p in programs:
-            b = pick_budget(money.get(p, {}).get(year), stage) if year is not None else None
-            if b is not None:
-                funded[p] = b
-        yen = sum(b for p, b in funded.items() if not (ancestors(p) & set(funded)))
+        total = sums.get(strategy, {})
         rows.append({"strategy": strategy, "label": ent.label, "label_en": ent.label_en,
                      "edition_year": ent.edition_year, "programs": len(programs),
-                     "funded_programs": len(funded), "yen": yen, "documents": len(docs[strategy]),
-                     "fiscal_year": year})
+                     "funded_programs": total.get("programs", 0), "yen": total.get("total_yen", 0),
+                     "partial_programs": total.get("partial_programs", 0), "documents": len(docs[strategy]),
+                     "fiscal_year": year, "stage": stage})
     rows.sort(key=lambda r: (-r["yen"], -r["programs"], r["label"], r["strategy"]))
     for i, r in enumerate(rows, 1):
         r["rank"] = i
@@ -980,4 +1011,18 @@ def synthetic_lineage(nodes: int = 5000, seed: int = 7, base: str | None = None)
         data.quotes[(doc, line)] = f"事業{i}（令和7年度要求額 {yen // 10**8}億円）"
     for h in hubs:
         data.hubs.append(HubRow(h, rnd.choice(recipients), rnd.choice(programs)))
+    data.budgets = budgets_of_amounts(data)
     return normalise(data)
+
+
+def budgets_of_amounts(data: LineageData) -> list[BudgetRow]:
+    """The programme budgets of ``data.amounts`` by the build's rule (for data not read from a
+    graph, such as :func:`synthetic_lineage`)."""
+    from stikg.budget_facts import Figure, derive
+
+    figures = [Figure((a.doc, a.line), a.program, a.fiscal_year, a.stage, None, a.doc, a.amount_yen, a.partial,
+                      frozenset([(a.doc, a.line)]))
+               for a in data.amounts if a.fiscal_year is not None and a.amount_yen is not None]
+    return [BudgetRow(b.program, b.fiscal_year, b.stage, b.round, b.amount_yen, b.partial, b.selected,
+                      b.included_in, b.document, min(line for _, line in b.evidence))
+            for b in derive(figures, data.parents("subprogram"))]

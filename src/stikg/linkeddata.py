@@ -38,7 +38,7 @@ from stikg.errors import StikgError
 from stikg.query import AskResult, GraphResult, QueryError, SelectResult, Term
 from stikg.server import App, HTTPError, Job, Request, Response, negotiate
 
-KINDS = ("program", "strategy", "organization", "hub", "document", "allocation", "citation", "flow",
+KINDS = ("program", "strategy", "organization", "hub", "document", "allocation", "budget", "citation", "flow",
          "role", "period", "evidence")
 VOID_KINDS = ("dataset", "distribution")
 ONTOLOGY_IRI = "https://w3id.org/stikg/ontology"

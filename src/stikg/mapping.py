@@ -150,7 +150,52 @@ class Mapper:
                     out.unmapped.append((table, rec.line))
                     continue
                 rule(out, document, doc, rec)
+        self._page_components(out, doc, extraction)
         return out
+
+    def _page_components(self, out: MappedDocument, doc: str, extraction) -> None:
+        """Programmes listed with their own figure on another programme's page are its components.
+
+        A program page (its context read from the page's own budget header, e.g. 健康・医療分野の
+        研究開発の推進 令和7年度要求・要望額 973億円) lists items with figures (脳神経科学統合プログラム
+        75億円 …) that the headline includes; measured on the corpus, their sums never exceed it.
+        So an item becomes ``subProgramOf`` the page's programme when its figure (same year and
+        stage, not の内数) is at most the headline's, the registry gives it no parent, and the link
+        would not close a cycle. Totals then count it once (stikg.budget_facts).
+        """
+        amounts = [a for a in getattr(extraction, "amounts", ()) if a.amount_yen is not None and not a.partial
+                   and a.fiscal_year is not None and a.program.strip(" >")]
+        for page in getattr(extraction, "contexts", ()):
+            head = page.program.strip()
+            if page.source != "header" or not head or " > " in head:
+                continue
+            on_page = [a for a in amounts if page.first_line <= a.line <= page.last_line]
+            headline: dict[tuple[int, str], int] = {}
+            for a in on_page:
+                if a.program.strip() == head:
+                    key = (a.fiscal_year, vocab.STAGE_OF_RECORD.get(a.stage, "other"))
+                    headline[key] = max(headline.get(key, 0), a.amount_yen)
+            if not headline:
+                continue
+            parent = self.program(out, head, doc, page.line or page.first_line)
+            for a in on_page:
+                name = a.program.strip()
+                limit = headline.get((a.fiscal_year, vocab.STAGE_OF_RECORD.get(a.stage, "other")))
+                if name == head or " > " in name or limit is None or a.amount_yen > limit:
+                    continue
+                if self._registry_parent(name) is not None:
+                    continue
+                child = self.program(out, name, doc, a.line)
+                if child == parent or (parent, STIKG.subProgramOf, child) in out.triples:
+                    continue
+                out.triples.add((child, STIKG.subProgramOf, parent))
+
+    def _registry_parent(self, printed: str) -> str | None:
+        """The parent the registry gives a programme name (None when unknown or parentless)."""
+        if self.registry is None:
+            return None
+        entry = self.registry.resolve("program", printed)
+        return str(entry.data["parent"]) if entry is not None and entry.data.get("parent") else None
 
     def _amount(self, out: MappedDocument, document: Document, doc: str, rec) -> None:
         stage = vocab.STAGE_OF_RECORD.get(rec.stage, "other")

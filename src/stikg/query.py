@@ -78,7 +78,7 @@ def standard_prefixes() -> dict[str, str]:
         "cito": "http://purl.org/spar/cito/",
         "stikg": STIKG,
     }
-    for kind in (*ENTITY_KINDS, "allocation", "flow", "citation", "role", "evidence", "period"):
+    for kind in (*ENTITY_KINDS, "allocation", "budget", "flow", "citation", "role", "evidence", "period"):
         prefixes[kind] = f"{base}{kind}/"
     prefixes["graph"] = f"{base}graph/"
     return prefixes

@@ -26,7 +26,9 @@ from stikg.lineage import (
     LineageData,
     LineageError,
     agencies,
+    budgets,
     build_graph,
+    default_stage,
     layered_layout,
     resolve_filters,
     visible_nodes,
@@ -98,6 +100,8 @@ def page_data(data: LineageData, filters: Filters | None = None, *, mode: str = 
             "title": title, "mode": mode, "server_url": server_url.rstrip("/"), "base": base,
             "latest_fiscal_year": data.latest_fiscal_year(), "fiscal_years": data.fiscal_years(),
             "stages": [s for s in STAGES if any(a.stage == s for a in data.amounts)],
+            # the one stage shown for a year when none is chosen (stikg.lineage.default_stage)
+            "default_stages": {str(y): default_stage(data, y) for y in data.fiscal_years()},
         },
         "initial": {
             "strategy_text": filters.strategy or "", "strategies": [short(i) for i in resolved.strategies],
@@ -112,6 +116,9 @@ def page_data(data: LineageData, filters: Filters | None = None, *, mode: str = 
         "edges": edges,
         "amounts": [[short(a.program), a.fiscal_year, a.stage, a.amount_yen, 1 if a.partial else 0, a.doc, a.line]
                     for a in data.amounts],
+        # program → fiscal year → stage → yen: the selected figures every total uses (stikg.budget_facts)
+        "budgets": {short(p): {str(y): stages for y, stages in sorted(years.items())}
+                    for p, years in sorted(budgets(data).items())},
         "citations": [[short(c.program), short(c.strategy), c.doc, c.line] for c in data.citations],
         "roles": [[short(r.program), short(r.organization), r.role, r.doc, r.line] for r in data.roles],
         "flows": [[short(f.program), short(f.from_org), short(f.to_org), f.instrument, f.doc, f.line] for f in data.flows],

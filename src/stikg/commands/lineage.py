@@ -20,13 +20,16 @@ from stikg.lineage import (
     strategy_ranking,
 )
 
+STAGE_NAMES = {"request": "request (概算要求)", "budget_draft": "draft budget (予算案)", "budget": "enacted budget (当初予算)",
+               "supplementary": "supplementary budget (補正予算)", "fund": "fund (基金)", "other": "other stage"}
+
 HELP = "lineage report: strategies ranked by citing programs and yen; --program NAME: its path back to strategies"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--program", metavar="NAME|IRI", help="print this program's lineage back to the strategies it rests on")
     parser.add_argument("--fiscal-year", type=int, metavar="Y", help="fiscal year of the yen (default: the latest with amounts)")
-    parser.add_argument("--stage", choices=STAGES, help="budget stage of the yen (default: budget, else draft, else request)")
+    parser.add_argument("--stage", choices=STAGES, help="budget stage of the yen (default: the stage with figures for the most programs that year; one stage for all programs)")
     parser.add_argument("--limit", type=int, default=0, help="show the first N strategies only")
     parser.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table")
     parser.add_argument("--dataset", type=Path, metavar="FILE.nq", help="use this N-Quads file instead of kg/dataset.nq")
@@ -54,7 +57,8 @@ def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> str:
 def ranking_text(rows: list[dict[str, Any]], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
-    cols = ["rank", "strategy", "label", "edition_year", "programs", "funded_programs", "yen", "documents", "fiscal_year"]
+    cols = ["rank", "strategy", "label", "edition_year", "programs", "funded_programs", "yen", "partial_programs",
+            "documents", "fiscal_year", "stage"]
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -63,11 +67,14 @@ def ranking_text(rows: list[dict[str, Any]], fmt: str) -> str:
             writer.writerow(["" if r[c] is None else r[c] for c in cols])
         return out.getvalue()
     year = rows[0]["fiscal_year"] if rows else None
+    stage = rows[0]["stage"] if rows else None
+    what = f"FY{year} {STAGE_NAMES.get(stage or '', stage or 'no stage')}"
     body = [[str(r["rank"]), r["label"], str(r["edition_year"] or ""), str(r["programs"]), str(r["funded_programs"]),
              f"{r['yen']:,}", f"{r['yen'] / 1e8:,.1f}", str(r["documents"])] for r in rows]
-    head = ["#", "strategy", "edition", "programs", f"with FY{year} yen", f"yen FY{year}", "億円", "docs"]
-    note = (f"Strategies by the FY{year} yen and number of the programs citing them (a sub-program's yen is "
-            "not added again when its parent cites the same strategy; の内数 amounts are not counted).\n\n")
+    head = ["#", "strategy", "edition", "programs", "with yen", f"yen ({what})", "億円", "docs"]
+    note = (f"Strategies by the {what} yen and number of the programs citing them: each program once, with its "
+            "selected figure (the largest when documents disagree); a sub-program's yen is not added again when "
+            "a parent whose budget includes it cites the same strategy; の内数 amounts are not counted.\n\n")
     return note + _table(head, body, {0, 2, 3, 4, 5, 6, 7})
 
 

@@ -8,7 +8,6 @@
   var STAGE_ORDER = ["request", "budget_draft", "budget", "supplementary", "fund", "other"];
   var STAGE_LABELS = { request: "概算要求 request", budget_draft: "予算案 draft budget", budget: "当初予算 budget",
     supplementary: "補正予算 supplementary", fund: "基金 fund", other: "その他 other" };
-  var PREFERENCE = ["budget", "budget_draft", "request"];
   var COLOURS = { strategy: "#7b4fb5", program: "#1f6fb4", subprogram: "#79b3e0", hub: "#e6a720",
     ministry: "#c8423b", government: "#c8423b", bureau: "#ee9a94", funding_agency: "#f07f0c",
     council: "#b9a3d6", research_institute: "#2f9a44", university: "#8fcf6c", company: "#a0612a",
@@ -70,10 +69,12 @@
     if (!years || fy === null || fy === undefined) return null;
     var stages = years[String(fy)];
     if (!stages) return null;
-    if (state.stage) return stages[state.stage] !== undefined ? stages[state.stage] : null;
-    for (var i = 0; i < PREFERENCE.length; i++) if (stages[PREFERENCE[i]] !== undefined) return stages[PREFERENCE[i]];
-    return null;
+    var stage = shownStage();
+    return stage && stages[stage] !== undefined ? stages[stage] : null;
   }
+  // One stage for every programme: the chosen one, else the year's default (the stage with figures
+  // for the most programmes, computed by stikg.lineage.default_stage) — never a mix.
+  function shownStage() { return state.stage || (META.default_stages || {})[String(fiscalYear())] || ""; }
 
   // ------------------------------------------------------------------------------ indexes
   function groupBy(rows, index) {
@@ -87,13 +88,11 @@
   var flowsByProgram = groupBy(DATA.flows, 0), flowsFrom = groupBy(DATA.flows, 1), flowsTo = groupBy(DATA.flows, 2);
   var linksFrom = groupBy(DATA.links, 0), linksTo = groupBy(DATA.links, 2);
   var hubEdges = DATA.edges.filter(function (e) { return e.kind === "hub_of" || e.kind === "hosts"; });
-  var BUDGETS = {};  // program → fiscal year → stage → yen (non-partial; the largest when documents disagree)
+  // program → fiscal year → stage → yen: the selected figures the totals use (from the build)
+  var BUDGETS = DATA.budgets || {};
   DATA.amounts.forEach(function (a) {
     var n = byId[a[0]];
     if (n && n.kind === "program" && a[1] !== null) n.periods.push(a[1] + ":" + a[2]);
-    if (a[4] || a[3] === null || a[1] === null) return;
-    var y = (BUDGETS[a[0]] = BUDGETS[a[0]] || {}), s = (y[a[1]] = y[a[1]] || {});
-    s[a[2]] = Math.max(s[a[2]] || 0, a[3]);
   });
   var orgParents = {};
   DATA.links.forEach(function (l) { if (l[1] === "suborganization") (orgParents[l[2]] = orgParents[l[2]] || []).push(l[0]); });
@@ -370,7 +369,7 @@
       aOpts.splice(1, 0, [a0[0], a0[1] || (byId[a0[0]] ? byId[a0[0]].label : a0[0])]);
     }
     fillSelect($("f-agency"), aOpts, a0[0]);
-    fillSelect($("f-stage"), [["", "any stage (budget › draft › request)"]].concat(META.stages.map(function (s) {
+    fillSelect($("f-stage"), [["", "stage with the most figures that year"]].concat(META.stages.map(function (s) {
       return [s, STAGE_LABELS[s] || s];
     })), state.stage);
     if (state.stage && $("f-stage").value !== state.stage) {
@@ -505,7 +504,8 @@
     }
     if (node.kind === "program") {
       var b = pickBudget(id);
-      panel.appendChild(el("p", "Budget FY" + fiscalYear() + (state.stage ? " (" + state.stage + ")" : "") + ": " + yenText(b)));
+      var shown = shownStage();
+      panel.appendChild(el("p", "FY" + fiscalYear() + " " + (STAGE_LABELS[shown] || shown || "no stage") + ": " + yenText(b)));
       var amounts = (amountsBy[id] || []).slice().sort(function (x, y) {
         return (y[1] || 0) - (x[1] || 0) || STAGE_ORDER.indexOf(x[2]) - STAGE_ORDER.indexOf(y[2]) || (x[5] < y[5] ? -1 : 1) || x[6] - y[6];
       });
