@@ -174,3 +174,64 @@ def test_construct_reaches_every_standard_client_in_every_rdf_format(data):
         assert status == 406
     finally:
         srv.close()
+
+
+def test_a_capped_answer_says_so_in_its_body(data):
+    """The cap is stated in the body where the format has room (and in X-Stikg-Truncated always);
+    the bodies stay valid for the clients that read them."""
+    from rdflib import Graph
+    from rdflib.query import Result as RdflibResult
+    from SPARQLWrapper import JSON, SPARQLWrapper
+
+    srv = Server(store_dir=data.paths.store, port=0, timeout=5.0, max_results=3, max_body=20_000,
+                 workers=1, queries_dir=data.paths.queries).start()
+    select, construct = "SELECT * WHERE { ?s ?p ?o }", "CONSTRUCT WHERE { ?s ?p ?o }"
+    try:
+        def get(query: str, accept: str) -> tuple[dict, bytes]:
+            status, headers, body = http(srv.url + "/sparql?" + urllib.parse.urlencode({"query": query}),
+                                         headers={"Accept": accept})
+            assert status == 200 and headers.get("X-Stikg-Truncated") == "true", body
+            return headers, body
+
+        _, body = get(select, "application/sparql-results+json")
+        answer = json.loads(body)
+        assert answer["truncated"]["limit"] == 3 and "cap of 3 rows" in answer["truncated"]["message"]
+        assert len(answer["results"]["bindings"]) == 3
+        _, body = get(select, "application/sparql-results+xml")
+        assert "<!-- truncated: this answer stops at the server's cap of 3" in body
+        assert len(RdflibResult.parse(source=__import__("io").BytesIO(body.encode("utf-8")), format="xml").bindings) == 3
+        for accept, fmt in (("text/turtle", "turtle"), ("application/n-triples", "nt"),
+                            ("application/rdf+xml", "xml")):
+            _, body = get(construct, accept)
+            assert "truncated: this answer stops" in body, accept
+            assert len(Graph().parse(data=body, format=fmt)) == 3, accept
+        client = SPARQLWrapper(srv.url + "/sparql")
+        client.setQuery(select)
+        client.setReturnFormat(JSON)
+        assert len(client.query().convert()["results"]["bindings"]) == 3
+    finally:
+        srv.close()
+
+
+@pytest.mark.parametrize(("cli_args", "url"), [
+    (["query", "{file}"], "/sparql?query=SELECT%20*%20WHERE%20%7B%20%3Fs%20%3Fp%20%7D"),
+    (["query", "nosuchquery"], "/library/nosuchquery"),
+    (["query", "strategy_programs", "-p", "strategy=nosuch"], "/library/strategy_programs?strategy=nosuch"),
+    (["query", "strategy_programs", "-p", "fiscal_year=abc"], "/library/strategy_programs?fiscal_year=abc"),
+    (["query", "strategy_programs", "-p", "bogus=1"], "/library/strategy_programs?bogus=1"),
+])
+def test_errors_are_worded_alike_in_the_cli_and_over_http(data, tmp_path, monkeypatch, capsys, cli_args, url):
+    from stikg.cli import main
+
+    bad = tmp_path / "bad.rq"
+    bad.write_text("SELECT * WHERE { ?s ?p }\n", encoding="utf-8")
+    monkeypatch.chdir(data.root)
+    assert main([a.replace("{file}", str(bad)) for a in cli_args]) != 0
+    cli = capsys.readouterr().err.strip().split("error: ", 1)[1]
+    srv = Server(store_dir=data.paths.store, port=0, timeout=5.0, max_results=1000, max_body=20_000,
+                 workers=1, queries_dir=data.paths.queries).start()
+    try:
+        status, _, body = http(srv.url + url)
+    finally:
+        srv.close()
+    assert status in (400, 404) and body.strip().split(": ", 1)[1] == cli

@@ -576,12 +576,25 @@ def load_query(name_or_file: str, queries_dir: Path) -> Query:
     path = Path(queries_dir) / f"{name_or_file}.rq"
     if not re.match(r"^[A-Za-z0-9_\-]+$", name_or_file) or not path.is_file():
         names = sorted(p.stem for p in Path(queries_dir).glob("*.rq"))
-        hint = difflib_hint(name_or_file, names)
-        raise QueryError(
-            f"unknown query {name_or_file!r}{hint}; `stikg query --list` shows the library "
-            f"({len(names)} queries in {queries_dir})"
-        )
+        raise QueryError(unknown_query_message(name_or_file, names))
     return parse_header(path.read_text(encoding="utf-8"), name_or_file, path)
+
+
+def unknown_query_message(name: str, names: Sequence[str]) -> str:
+    """The one wording of an unknown library query (``stikg query`` and ``/library/NAME``)."""
+    return (f"unknown library query {name!r}{difflib_hint(name, names)}; the library has {len(names)} queries "
+            "(`stikg query --list`, GET /library)")
+
+
+def syntax_error_message(text: str, exc: BaseException) -> str:
+    """The one wording of a SPARQL syntax error, whichever engine found it: rdflib's parser's
+    position and expectation when it rejects the text too (the endpoint checks with it first),
+    else the store's own message."""
+    try:
+        check_syntax(text)
+    except QueryError as worded:
+        return str(worded)
+    return f"SPARQL syntax error: {exc}"
 
 
 def difflib_hint(name: str, names: Sequence[str]) -> str:
@@ -813,7 +826,7 @@ class EmbeddedBackend:
             return in_query_order(result_from_ox(raw), text)
         except SyntaxError as exc:
             refusal = read_only_refusal(text)
-            raise QueryError(refusal or f"SPARQL syntax error: {exc}") from None
+            raise QueryError(refusal or syntax_error_message(text, exc)) from None
         except RuntimeError as exc:
             message = str(exc)
             if "projection" in message:

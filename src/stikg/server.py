@@ -64,6 +64,8 @@ from stikg.query import (
     format_xml,
     library,
     read_only_refusal,
+    syntax_error_message,
+    unknown_query_message,
 )
 
 log = logging.getLogger("stikg.server")
@@ -138,19 +140,16 @@ def classify(text: str) -> str:
 
     Raises :class:`HTTPError` 403 for SPARQL Update and SERVICE, 400 for syntax errors.
     """
-    from pyparsing import ParseException
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:
         with PARSER_LOCK:  # pyparsing is not thread-safe
             tree = parseQuery(text)
-    except ParseException as exc:
+    except Exception as exc:  # pyparsing, and rdflib's assorted errors (undefined prefix, bad IRI …)
         refusal = read_only_refusal(text)
-        if refusal is None:
-            raise HTTPError(400, f"SPARQL syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}") from None
-        raise HTTPError(403, refusal) from None
-    except Exception as exc:  # rdflib raises assorted errors (undefined prefix, bad IRI …)
-        raise HTTPError(400, f"SPARQL syntax error: {exc}") from None
+        if refusal is not None:
+            raise HTTPError(403, refusal) from None
+        raise HTTPError(400, syntax_error_message(text, exc)) from None
     for node in _walk(tree):
         if getattr(node, "name", None) == "ServiceGraphPattern":
             raise HTTPError(403, "SERVICE (federated query) is not allowed on this endpoint")
@@ -196,7 +195,7 @@ def _run_job(store: Any, job: Job) -> tuple[str, Any, bool]:
     truncated = bool(getattr(result, "truncated", False))
     if job.as_result:
         return ("result", result, truncated)
-    return ("body", serialize(result, job.fmt), truncated)
+    return ("body", serialize(result, job.fmt, job.limit), truncated)
 
 
 def _worker_main(conn: Any, store_dir: str, dataset: str | None) -> None:
@@ -224,7 +223,7 @@ def _worker_main(conn: Any, store_dir: str, dataset: str | None) -> None:
         try:
             conn.send(_run_job(store, job))
         except SyntaxError as exc:
-            conn.send(("error", (400, f"SPARQL syntax error: {exc}"), False))
+            conn.send(("error", (400, syntax_error_message(job.text, exc)), False))
         except (RuntimeError, ValueError, TypeError, OSError) as exc:
             conn.send(("error", (400, f"query failed: {exc}"), False))
         except Exception as exc:  # never let a worker die silently
@@ -344,14 +343,39 @@ class WorkerPool:
             worker.kill()
 
 
-def serialize(result: Result, fmt: str) -> bytes:
+def truncation_note(limit: int | None) -> str:
+    """The words a capped answer carries in its body (and the X-Stikg-Truncated header)."""
+    cap = f"{limit:,} rows or triples" if limit else "its result cap"
+    return (f"truncated: this answer stops at the server's cap of {cap}; narrow the query "
+            "(LIMIT/OFFSET, FILTER) or run it on a store without a cap (stikg query, stikg push)")
+
+
+def serialize(result: Result, fmt: str, limit: int | None = None) -> bytes:
+    """``result`` in ``fmt``; a capped answer says so in its body where the format has room:
+    a ``truncated`` member (SPARQL JSON), an XML comment (SPARQL XML, RDF/XML), a ``#`` comment
+    (Turtle, N-Triples, N-Quads, TriG). CSV, TSV and JSON-LD have no such place: the
+    ``X-Stikg-Truncated`` header is their notice."""
     import pyoxigraph as ox
 
+    truncated = bool(getattr(result, "truncated", False))
+    note = truncation_note(limit)
     if isinstance(result, GraphResult):
         rdf_format = {"nt": ox.RdfFormat.N_TRIPLES, "rdf": ox.RdfFormat.RDF_XML, "jsonld": ox.RdfFormat.JSON_LD,
                       "nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}.get(fmt, ox.RdfFormat.TURTLE)
-        return format_rdf(result, rdf_format).encode("utf-8")
+        text = format_rdf(result, rdf_format)
+        if truncated and fmt == "rdf":
+            head, _, rest = text.partition("?>")
+            text = f"{head}?>\n<!-- {note} -->{rest}" if rest else f"<!-- {note} -->\n{text}"
+        elif truncated and fmt != "jsonld":
+            text = f"# {note}\n{text}"
+        return text.encode("utf-8")
+    if truncated and fmt == "json":
+        data = json.loads(format_json(result))
+        data["truncated"] = {"limit": limit, "message": note}
+        return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     text = {"json": format_json, "xml": format_xml, "csv": format_csv, "tsv": format_tsv}[fmt](result)
+    if truncated and fmt == "xml":
+        text = text.replace("</head>", f"</head>\n<!-- {note} -->", 1)
     return text.encode("utf-8")
 
 
@@ -588,7 +612,7 @@ class App:
         name = request.match.group("name")
         query = self._library().get(name)
         if query is None:
-            raise HTTPError(404, f"unknown library query {name!r}")
+            raise HTTPError(404, unknown_query_message(name, sorted(self._library())))
         given = {k: v[0] for k, v in request.params.items() if k != "format" and v}
         bindings = bind_parameters(query, given, _PoolResolver(self))
         form = classify(query.text)
