@@ -7,7 +7,7 @@ copied with its entity IRIs renamed (``…/program/kakenhi`` → ``…/program/k
 likewise), so the copies have the real mix of terms (ja/en labels, integers, booleans, dates,
 evidence quotes, blank-node-free facts) and no triple repeats; the ontology graph is kept once.
 
-For each format, ``stikg.serialize`` (what ``stikg export`` runs) is timed against rdflib's
+For each format, ``stikg.rdf.serialize`` (what ``stikg export`` runs) is timed against rdflib's
 serialiser on the same data (an rdflib ``Dataset`` for N-Quads, TriG and JSON-LD, a merged
 ``Graph`` for Turtle and N-Triples; building them is not timed). rdflib runs in a forked child
 with a time box: past ``--timeout`` seconds it is stopped and reported as "did not finish".
@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from rdflib import Dataset, Graph, URIRef  # noqa: E402
 
-from stikg import serialize  # noqa: E402
-from stikg.kgwriter import read_dataset  # noqa: E402
+from stikg.rdf import serialize  # noqa: E402
+from stikg.rdf.kgwriter import read_dataset  # noqa: E402
 
 KINDS = "program|strategy|organization|hub|document|allocation|citation|flow|role|period|evidence|graph"
 RDFLIB_FORMATS = {"ttl": "turtle", "nt": "nt", "nq": "nquads", "trig": "trig", "jsonld": "json-ld"}

@@ -25,7 +25,7 @@ def main() -> int:
     args = parser.parse_args()
     registry = None
     if args.registry:
-        from stikg.registry import Registry
+        from stikg.inputs.registry import Registry
 
         registry = Registry.load(ROOT / "mappings" / "registry")
     sources = sorted((ROOT / "sources").glob("*.txt"))

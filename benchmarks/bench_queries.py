@@ -38,8 +38,7 @@ sys.path.insert(0, str(ROOT / "src"))
 import pyoxigraph as ox  # noqa: E402
 from rdflib import Dataset as RdfDataset  # noqa: E402
 
-from stikg.config import Paths  # noqa: E402
-from stikg.push import push  # noqa: E402
+from stikg.core.config import Paths  # noqa: E402
 from stikg.query import (  # noqa: E402
     EmbeddedBackend,
     LabelResolver,
@@ -48,8 +47,9 @@ from stikg.query import (  # noqa: E402
     library,
 )
 from stikg.query import query_form as form_of  # noqa: E402
-from stikg.server import free_port  # noqa: E402
+from stikg.sparql.push import push  # noqa: E402
 from stikg.store import open_store  # noqa: E402
+from stikg.web.server import free_port  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 

@@ -1,4 +1,4 @@
-"""The fast OWL 2 RL engine (``stikg.reasoning.fast_closure``) against its previous version.
+"""The fast OWL 2 RL engine (``stikg.rdf.reasoning.fast_closure``) against its previous version.
 
 Run as::
 
@@ -39,15 +39,15 @@ sys.path.insert(0, str(ROOT / "src"))
 from rdflib import Graph, Literal  # noqa: E402
 from rdflib.namespace import RDF  # noqa: E402
 
-from stikg import vocab  # noqa: E402
-from stikg.config import Paths, base_iri  # noqa: E402
-from stikg.errors import StikgError  # noqa: E402
-from stikg.reasoning import InconsistentGraph, Schema, _keep, fast_closure  # noqa: E402
+from stikg.core.config import Paths, base_iri  # noqa: E402
+from stikg.core.errors import StikgError  # noqa: E402
+from stikg.rdf import vocab  # noqa: E402
+from stikg.rdf.reasoning import InconsistentGraph, Schema, _keep, fast_closure  # noqa: E402
 
 Triple = tuple
 
 
-# --- the engine before the rewrite (stikg.reasoning at commit 3845c3e), kept for comparison ---------
+# --- the engine before the rewrite (stikg.rdf.reasoning at commit 3845c3e), kept for comparison ---------
 
 def _baseline_fast_closure(asserted: Iterable[Triple], ontology: Graph, schema: Schema | None = None) -> set[Triple]:
     schema = schema or Schema(ontology)
@@ -208,8 +208,8 @@ def load_pickle(path: Path) -> tuple[set, set | None]:
 
 def load_root(root: Path) -> set:
     from stikg.build import extract_and_map, load_registry
-    from stikg.corpus import load_corpus
-    from stikg.mapping import Mapper
+    from stikg.inputs.corpus import load_corpus
+    from stikg.rdf.mapping import Mapper
 
     paths = Paths(root)
     documents = load_corpus(paths.sources, paths.catalog)

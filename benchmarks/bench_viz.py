@@ -35,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from playwright.sync_api import sync_playwright
 
-    from stikg import lineage, viz
+    from stikg.lineage import model as lineage
+    from stikg.web import lineage_page as viz
 
     start = time.perf_counter()
     data = lineage.synthetic_lineage(args.nodes)

@@ -48,11 +48,13 @@ def worker(args) -> None:
     from rdflib import Graph
 
     import stikg
-    from stikg import atomic, build, vocab
-    from stikg.config import Paths
-    from stikg.corpus import load_corpus
-    from stikg.kgwriter import canonical_triples
-    from stikg.validation import ValidationReport
+    from stikg import build
+    from stikg.core import atomic
+    from stikg.core.config import Paths
+    from stikg.inputs.corpus import load_corpus
+    from stikg.rdf import vocab
+    from stikg.rdf.kgwriter import canonical_triples
+    from stikg.rdf.validation import ValidationReport
 
     assert Path(stikg.__file__).resolve().is_relative_to(Path(args.src).resolve()), stikg.__file__
     # benchmarks/stages.py puts the working tree's src/ on sys.path: import it after stikg
@@ -208,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     if pickle_path is None:
         sys.path.insert(0, str(ROOT / "src"))
         from stikg.build import build
-        from stikg.config import Paths
+        from stikg.core.config import Paths
 
         print(f"building {root} (write=False) …", file=sys.stderr, flush=True)
         result = build(Paths(root), write=False)

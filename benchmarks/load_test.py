@@ -7,8 +7,8 @@ generator from the routes the server has:
 * library queries (``/library/NAME`` with default parameters, those answering within
   ``--fast-ms`` the first time) and ``/sparql`` (GET and POST, a few small queries),
 * entity pages (``/program/ID.html`` …) and the source viewer (``/source/DOC``), when
-  ``stikg.linkeddata`` is installed,
-* the lineage view (``/lineage``, ``/lineage/data.json``), when ``stikg.lineage_web`` is.
+  ``stikg.web.linkeddata`` is installed,
+* the lineage view (``/lineage``, ``/lineage/data.json``), when ``stikg.web.lineage_routes`` is.
 
 Every distinct URL is fetched twice before the measurement, concurrently (warm caches and
 per-thread allocator arenas). An error is an

@@ -36,11 +36,11 @@ def main() -> int:
     from rdflib import Graph
 
     from stikg.build import load_ontology, load_registry
-    from stikg.config import Paths
-    from stikg.corpus import load_corpus
+    from stikg.core.config import Paths
     from stikg.extract import extract_document
-    from stikg.mapping import Mapper
-    from stikg.validation import load_shapes
+    from stikg.inputs.corpus import load_corpus
+    from stikg.rdf.mapping import Mapper
+    from stikg.rdf.validation import load_shapes
 
     paths = Paths(args.root.resolve())
     timings: dict[str, float] = {}

@@ -159,7 +159,7 @@ def bench_virtuoso(root: Path, dataset: Path, repeat: int, work: Path) -> tuple[
 
 # ----------------------------------------------------------------------------------- reports
 def write_csv(path: Path, rows: list[dict], columns: list[str]) -> None:
-    from stikg import atomic
+    from stikg.core import atomic
 
     lines = []
     import io
@@ -398,7 +398,7 @@ def write_all(results: Path, meta: dict, stage_rows: list[dict], build_rows: lis
     growth = growth_rows(stage_rows)
     write_csv(results / "scale_growth.csv", growth,
               ["stage", "from", "to", "quads_ratio", "time_ratio", "rss_ratio", "exponent"])
-    from stikg import atomic
+    from stikg.core import atomic
 
     atomic.write_text(results / "scale_summary.md", summary_md(meta, stage_rows, build_rows, query_rows, growth))
 

@@ -8,9 +8,9 @@ inflates another's), or by hand::
 Stages, in order (each one's input is the previous one's output, as in ``stikg build``):
 ``load`` (catalog, documents, registry, ontology, shapes), ``extract`` (every document, cold memo
 caches, no per-document cache), ``map`` (documents, registry, catalog), ``reason`` (the engine
-``stikg build --reasoner auto`` would choose), ``write`` (``kg/`` files via stikg.kgwriter),
+``stikg build --reasoner auto`` would choose), ``write`` (``kg/`` files via stikg.rdf.kgwriter),
 ``load_store`` (pyoxigraph bulk load of dataset.nq), ``query`` (every library query, median of
-``--repeat`` runs), ``export`` (Turtle via stikg.serialize) and ``validate`` (pyshacl, last because
+``--repeat`` runs), ``export`` (Turtle via stikg.rdf.serialize) and ``validate`` (pyshacl, last because
 it is the slowest; time-boxed: past ``--validate-timeout`` it is stopped and reported as not
 finished). Peak RSS per stage is the process's VmHWM after resetting it (``/proc/self/clear_refs``)
 at the start of the stage, so it includes what earlier stages still hold.
@@ -173,7 +173,7 @@ def validate_like_build(triples, shapes, ontology):
     """Validate as ``stikg build`` does: one pyshacl run, or pre-pass + pyshacl on the suspects."""
     from rdflib import Graph
 
-    from stikg import validation
+    from stikg.rdf import validation
 
     if build_prefilters(len(triples)):
         return validation.validate_prefiltered(triples, shapes, ontology)
@@ -185,7 +185,7 @@ def validate_like_build(triples, shapes, ontology):
 
 def validate_one_run(data, shapes, ontology):
     """One pyshacl run over the whole graph in this process (the reference)."""
-    from stikg import validation
+    from stikg.rdf import validation
 
     return validation.validate(data, shapes, ontology)
 
@@ -257,17 +257,17 @@ def run_stages(root: Path, repeat: int = 5, validate_timeout: float | None = Non
 
     gc.disable()
 
-    from stikg import serialize, vocab
     from stikg.build import choose_reasoner, load_ontology, load_registry
-    from stikg.config import Paths
-    from stikg.corpus import load_corpus
+    from stikg.core.config import Paths
     from stikg.extract import extract_document
     from stikg.extract.document import clear_caches
-    from stikg.kgwriter import canonical_triples, write_dataset
-    from stikg.mapping import Mapper
+    from stikg.inputs.corpus import load_corpus
     from stikg.query import EmbeddedBackend, library
-    from stikg.reasoning import reason
-    from stikg.validation import load_shapes
+    from stikg.rdf import serialize, vocab
+    from stikg.rdf.kgwriter import canonical_triples, write_dataset
+    from stikg.rdf.mapping import Mapper
+    from stikg.rdf.reasoning import reason
+    from stikg.rdf.validation import load_shapes
 
     paths = Paths(root)
     rec = Recorder()

@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from stikg.atomic import write_text  # noqa: E402
+from stikg.core.atomic import write_text  # noqa: E402
 
 TEST_FILES = (
     "tests/test_reliability_build.py",

@@ -33,7 +33,7 @@ def project(tmp_path: Path) -> Path:
 def built(tmp_path_factory):
     """One full build of a copy of the project, shared by the tests that only read its output."""
     from stikg.build import build
-    from stikg.config import Paths
+    from stikg.core.config import Paths
 
     paths = Paths(copy_project(tmp_path_factory.mktemp("built") / "project"))
     result = build(paths, quiet=True)

@@ -23,8 +23,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from stikg.config import Paths
-from stikg.server import free_port
+from stikg.core.config import Paths
+from stikg.web.server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_TRIG = ROOT / "tests" / "fixtures" / "sparql" / "dataset.trig"
@@ -69,8 +69,8 @@ def _fixture_budget_quads() -> set[str]:
     """The fixture's ``…/graph/budgets``, derived from its allocations as the build derives it."""
     from rdflib import Dataset as RdfDataset
 
-    from stikg import vocab
-    from stikg.budget_facts import budget_triples
+    from stikg.rdf import vocab
+    from stikg.rdf.budget_facts import budget_triples
 
     parsed = RdfDataset()
     parsed.parse(FIXTURE_TRIG, format="trig")

@@ -9,10 +9,10 @@ import pytest
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from stikg import vocab
 from stikg.build import build
-from stikg.config import Paths
-from stikg.vocab import CITO, STIKG
+from stikg.core.config import Paths
+from stikg.rdf import vocab
+from stikg.rdf.vocab import CITO, STIKG
 
 STRATEGIES = {
     "統合イノベーション戦略2024": "2024-06-04",
@@ -162,7 +162,7 @@ def test_interrupted_build_keeps_previous_kg(project, monkeypatch):
 
 
 def test_violation_fails_build_and_keeps_kg(project):
-    from stikg.errors import ValidationFailed
+    from stikg.core.errors import ValidationFailed
 
     paths = Paths(project)
     build(paths, quiet=True)

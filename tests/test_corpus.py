@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stikg.corpus import KINDS, load_catalog, load_corpus, read_document_lines
-from stikg.errors import CorpusError
+from stikg.core.errors import CorpusError
+from stikg.inputs.corpus import KINDS, load_catalog, load_corpus, read_document_lines
 
 
 def test_catalog_describes_every_document(root):

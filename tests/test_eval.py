@@ -1,4 +1,4 @@
-"""stikg.evaluate and ``stikg eval``: keys, multiset matching, layouts, output."""
+"""stikg.extract.evaluate and ``stikg eval``: keys, multiset matching, layouts, output."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from stikg.cli import main
-from stikg.evaluate import evaluate_dirs, row_key, score_rows
+from stikg.extract.evaluate import evaluate_dirs, row_key, score_rows
 
 AMOUNT = {"doc": "d.txt", "line": "10", "program": "P", "fiscal_year": "2025", "stage": "budget_draft",
           "amount_yen": "5200000000", "amount_text": "52億円", "partial": "false", "note": ""}

@@ -15,8 +15,8 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
-from stikg import serialize
 from stikg.cli import main
+from stikg.rdf import serialize
 
 ROOT = Path(__file__).resolve().parents[1]
 KG = ROOT / "kg"

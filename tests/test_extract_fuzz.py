@@ -11,9 +11,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from stikg.core.normalize import fold, parse_amount, parse_date, parse_fiscal_year
 from stikg.extract import extract_document
 from stikg.extract.document import yen_matches
-from stikg.normalize import fold, parse_amount, parse_date, parse_fiscal_year
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = int(os.environ.get("STIKG_FUZZ_EXAMPLES", "40"))

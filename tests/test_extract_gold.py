@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from stikg.evaluate import evaluate_dirs
 from stikg.extract import extract_document
+from stikg.extract.evaluate import evaluate_dirs
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "fixtures" / "gold-dev"
@@ -20,7 +20,7 @@ THRESHOLDS = {"amounts": 0.95, "citations": 0.90, "organizations": 0.90, "flows"
 
 
 def _registry():
-    from stikg.registry import Registry
+    from stikg.inputs.registry import Registry
 
     return Registry.load(ROOT / "mappings" / "registry")  # a broken registry must fail, not skip
 

@@ -43,8 +43,8 @@ def test_golden(source: Path) -> None:
 @pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])
 def test_nothing_dropped_silently(source: Path) -> None:
     """Every corpus line printing a yen figure gives an amount or a report row with its reason."""
+    from stikg.core.normalize import fold
     from stikg.extract.document import yen_matches
-    from stikg.normalize import fold
 
     lines = source.read_text(encoding="utf-8").split("\n")
     result = extract_document(lines, source.name)

@@ -159,7 +159,7 @@ ORGANIZATIONS_YAML = """\
 
 @pytest.fixture
 def registry(tmp_path: Path):
-    from stikg.registry import Registry
+    from stikg.inputs.registry import Registry
 
     for name, text in (("programs", PROGRAMS_YAML), ("organizations", ORGANIZATIONS_YAML),
                        ("strategies", "[]\n"), ("hubs", "[]\n")):

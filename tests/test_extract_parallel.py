@@ -6,10 +6,10 @@ import pytest
 
 from stikg import build as build_module
 from stikg.build import DocumentCache, _split_by_size, extract_and_map, load_registry
-from stikg.config import Paths
-from stikg.corpus import load_corpus
-from stikg.errors import StikgError
-from stikg.mapping import Mapper
+from stikg.core.config import Paths
+from stikg.core.errors import StikgError
+from stikg.inputs.corpus import load_corpus
+from stikg.rdf.mapping import Mapper
 
 
 def _run(paths: Paths, **options):

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from stikg.evaluate import evaluate_dirs
 from stikg.extract import extract_document
+from stikg.extract.evaluate import evaluate_dirs
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "fixtures" / "gold-unseen"
@@ -33,7 +33,7 @@ def _text(stem: str) -> Path:
 
 
 def _registry():
-    from stikg.registry import Registry
+    from stikg.inputs.registry import Registry
 
     return Registry.load(ROOT / "mappings" / "registry")
 

@@ -26,8 +26,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from stikg.core.normalize import parse_amount, parse_date, parse_fiscal_year
 from stikg.extract import extract_document
-from stikg.normalize import parse_amount, parse_date, parse_fiscal_year
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = int(os.environ.get("STIKG_FUZZ_EXAMPLES", "60"))

@@ -42,7 +42,7 @@ from rdflib.namespace import RDF, SH
 
 from servers import oxigraph_process
 from stikg.cli import main
-from stikg.vocab import VOID
+from stikg.rdf.vocab import VOID
 
 ROOT = Path(__file__).resolve().parents[1]
 KG = ROOT / "kg"
@@ -258,6 +258,6 @@ def test_jena_shacl_agrees_with_pyshacl(jena):
     jena_conforms = jena_report.value(next(jena_report.subjects(RDF.type, SH.ValidationReport)), SH.conforms)
     assert jena_conforms.toPython() is (not jena_results)
     assert strict is (not jena_results) and lenient is True
-    # and the build's own report (pyshacl through stikg.validation) holds the same results
+    # and the build's own report (pyshacl through stikg.rdf.validation) holds the same results
     built = Graph().parse(KG / "shacl-report.ttl", format="turtle")
     assert len(results(built)) == len(jena_results)

@@ -17,12 +17,12 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from stikg import pages
-from stikg.config import Paths
-from stikg.kgwriter import read_dataset
+from stikg.core.config import Paths
 from stikg.query import Term
-from stikg.server import Server
+from stikg.rdf.kgwriter import read_dataset
 from stikg.store import open_store
+from stikg.web import html as pages
+from stikg.web.server import Server
 
 ROOT = Path(__file__).resolve().parents[1]
 KG = ROOT / "kg"
@@ -396,15 +396,10 @@ def test_base_iri_is_configurable(tmp_path, monkeypatch):
     assert os.environ.get("STIKG_BASE_IRI") is None
 
 
-def test_make_app_works_without_the_linked_data_module(monkeypatch):
-    import importlib.util
+def test_make_app_installs_the_route_modules():
+    """The server composes the app: the route modules receive it and never import the server."""
+    from stikg.web import server as server_module
 
-    from stikg import server as server_module
-
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "stikg.linkeddata" else real(name, *a))
     app = server_module.make_app(pool=None)  # type: ignore[arg-type]
-    assert not any(p.pattern.startswith("/(?P<kind>program") for _, p, _ in app.routes)
-    monkeypatch.setattr(importlib.util, "find_spec", real)
-    app = server_module.make_app(pool=None)  # type: ignore[arg-type]
-    assert any(p.pattern.startswith("/(?P<kind>program") for _, p, _ in app.routes)
+    patterns = [p.pattern for _, p, _ in app.routes]
+    assert any(p.startswith("/(?P<kind>program") for p in patterns) and any("lineage" in p for p in patterns)

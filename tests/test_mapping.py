@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from stikg import vocab
-from stikg.corpus import CatalogEntry, Document
-from stikg.mapping import Mapper
-from stikg.registry import Registry
-from stikg.vocab import CITO, STIKG
+from stikg.inputs.corpus import CatalogEntry, Document
+from stikg.inputs.registry import Registry
+from stikg.rdf import vocab
+from stikg.rdf.mapping import Mapper
+from stikg.rdf.vocab import CITO, STIKG
 
 
 @dataclass

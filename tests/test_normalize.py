@@ -1,10 +1,10 @@
-"""stikg.normalize: era dates, fiscal years and yen amounts."""
+"""stikg.core.normalize: era dates, fiscal years and yen amounts."""
 
 from __future__ import annotations
 
 import pytest
 
-from stikg.normalize import era_year, fold, is_partial, parse_amount, parse_date, parse_fiscal_year
+from stikg.core.normalize import era_year, fold, is_partial, parse_amount, parse_date, parse_fiscal_year
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ import pytest
 from rdflib import URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from stikg import ontology_docs
 from stikg.cli import main
+from stikg.web import ontology_docs
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "ontology"

@@ -1,10 +1,10 @@
-"""stikg.parallel.run_groups: forked workers, results in order, errors raised, no-fork fallback."""
+"""stikg.core.parallel.run_groups: forked workers, results in order, errors raised, no-fork fallback."""
 
 from __future__ import annotations
 
 import pytest
 
-from stikg import parallel
+from stikg.core import parallel
 
 
 def test_a_failing_worker_fails_the_call():
@@ -20,7 +20,7 @@ def test_a_failing_worker_fails_the_call():
 def test_a_worker_that_dies_fails_the_call():
     import os
 
-    from stikg.errors import StikgError
+    from stikg.core.errors import StikgError
 
     with pytest.raises(StikgError, match="died"):
         parallel.run_groups([[lambda: os._exit(3)], [lambda: {}]])

@@ -14,7 +14,7 @@ import pytest
 
 from servers import Dataset, make_fixture_project
 from stikg import store as store_mod
-from stikg.config import Paths
+from stikg.core.config import Paths
 from stikg.query import (
     EmbeddedBackend,
     Parameter,

@@ -21,7 +21,6 @@ from servers import (
     oxigraph_process,
     virtuoso_process,
 )
-from stikg.push import push
 from stikg.query import (
     XSD,
     AskResult,
@@ -37,8 +36,9 @@ from stikg.query import (
     query_form,
     run_query,
 )
-from stikg.server import Server
+from stikg.sparql.push import push
 from stikg.store import open_store
+from stikg.web.server import Server
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = library(ROOT / "queries")

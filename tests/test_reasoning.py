@@ -6,9 +6,9 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from stikg import vocab
-from stikg.reasoning import InconsistentGraph, fast_closure, owl_rl_closure, reason
-from stikg.vocab import CITO, STIKG
+from stikg.rdf import vocab
+from stikg.rdf.reasoning import InconsistentGraph, fast_closure, owl_rl_closure, reason
+from stikg.rdf.vocab import CITO, STIKG
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_disjoint_classes_are_inconsistent(root, engine):
 
 
 def test_fast_engine_refuses_graphs_needing_same_as(root):
-    from stikg.errors import StikgError
+    from stikg.core.errors import StikgError
 
     ontology = Graph().parse(root / "ontology" / "stikg.ttl")
     functional = sorted(set(ontology.subjects(RDF.type, vocab.OWL.FunctionalProperty)), key=str)

@@ -14,9 +14,9 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from stikg import vocab
-from stikg.errors import StikgError
-from stikg.reasoning import InconsistentGraph, fast_closure, owl_rl_closure
+from stikg.core.errors import StikgError
+from stikg.rdf import vocab
+from stikg.rdf.reasoning import InconsistentGraph, fast_closure, owl_rl_closure
 
 T = "http://example.org/t#"
 ONTOLOGY = f"""

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stikg.errors import RegistryError
-from stikg.registry import FILES, KINDS, Entry, Registry
+from stikg.core.errors import RegistryError
+from stikg.inputs.registry import FILES, KINDS, Entry, Registry
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = ROOT / "mappings" / "registry"

@@ -37,7 +37,7 @@ import pyoxigraph as ox
 import pytest
 
 from servers import REAL_KG, make_fixture_project, oxigraph_process
-from stikg.config import Paths
+from stikg.core.config import Paths
 
 KILL_POINTS = int(os.environ.get("STIKG_KILL_POINTS", "3"))
 PUSH_KILLS = int(os.environ.get("STIKG_PUSH_KILLS", "4"))
@@ -230,9 +230,9 @@ def test_kill_build_at_random_points_never_loses_kg(kg_built, tmp_path):
 
 def check_extracted(root: Path) -> None:
     """``mappings/extracted/<doc>/*.csv`` are what extracting the current document gives."""
-    from stikg.corpus import load_corpus
     from stikg.extract import extract_document
-    from stikg.registry import Registry
+    from stikg.inputs.corpus import load_corpus
+    from stikg.inputs.registry import Registry
 
     paths = Paths(root)
     registry = Registry.load(paths.registry)
@@ -255,8 +255,8 @@ def die():
     os.kill(os.getpid(), signal.SIGKILL)
 
 import stikg.build as b
-from stikg.config import Paths
-from stikg.corpus import load_corpus
+from stikg.core.config import Paths
+from stikg.inputs.corpus import load_corpus
 paths = Paths(root)
 kg, backup = str(paths.kg), str(paths.kg.parent / ".kg.old")
 real_replace, real_write_dataset, real_write_json = os.replace, b.write_dataset, b.write_json
@@ -279,7 +279,7 @@ def write_json(path, data):
     if point == "manifest" and Path(path).name == "manifest.json":
         die()
 
-from stikg import atomic
+from stikg.core import atomic
 real_exchange = atomic._exchange
 
 def exchange(a, c):
@@ -314,9 +314,9 @@ def changed_graphs(blob: Path, target: Path) -> None:
 def test_kill_at_each_step_of_the_swap(kg_built, tmp_path, point):
     """Readers see the previous or the new complete kg/ right after the crash; the next build
     repairs the directory and succeeds."""
-    from stikg import atomic
     from stikg.build import write_kg
-    from stikg.corpus import load_corpus
+    from stikg.core import atomic
+    from stikg.inputs.corpus import load_corpus
 
     root = clone(kg_built[0], tmp_path / "project")
     before = KgState(root / "kg")
@@ -350,10 +350,10 @@ CACHE_KILL = r"""
 import os, signal, sys
 from pathlib import Path
 import stikg.build as b
-from stikg.config import Paths
-from stikg.corpus import load_corpus
-from stikg.mapping import Mapper
-from stikg.registry import Registry
+from stikg.core.config import Paths
+from stikg.inputs.corpus import load_corpus
+from stikg.rdf.mapping import Mapper
+from stikg.inputs.registry import Registry
 root, doc = Path(sys.argv[1]), sys.argv[2]
 real_put = b.DocumentCache.put
 
@@ -373,9 +373,9 @@ def test_kill_between_cache_and_extracted_csvs(kg_built, tmp_path):
     """Killed after a changed document's cache entry is written but before its CSVs: the next
     build must still write ``mappings/extracted/<doc>/`` for the new text."""
     from stikg.build import extract_and_map
-    from stikg.corpus import load_corpus
-    from stikg.mapping import Mapper
-    from stikg.registry import Registry
+    from stikg.inputs.corpus import load_corpus
+    from stikg.inputs.registry import Registry
+    from stikg.rdf.mapping import Mapper
 
     root = clone(kg_built[0], tmp_path / "project")
     set_variant(root, 1)
@@ -421,7 +421,7 @@ def _push_projects(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_kill_push_leaves_each_graph_old_or_new(tmp_path):
-    from stikg.push import push, read_graphs
+    from stikg.sparql.push import push, read_graphs
 
     old, new = _push_projects(tmp_path)
     expected = {name: {g: len(t) for g, t in read_graphs(p / "kg" / "dataset.nq").items()}
@@ -462,7 +462,7 @@ def test_truncated_graph_store_put_leaves_the_graph_as_it_was(tmp_path):
     old = "".join(f'<urn:s{i}> <urn:p> "old {i}" .\n' for i in range(200)).encode()
     new = "".join(f'<urn:s{i}> <urn:p> "new {i}" .\n' for i in range(20000)).encode()
     with oxigraph_process(tmp_path / "store") as server:
-        from stikg.push import Client
+        from stikg.sparql.push import Client
 
         url = f"{server.graph_store}?{urllib.parse.urlencode({'graph': graph})}"
         Client().request("PUT", url, old, {"Content-Type": "text/turtle"})
@@ -525,7 +525,7 @@ real = s.build_store
 
 def build_store(dataset, store_dir, stamp):
     import pyoxigraph as ox
-    from stikg.atomic import replace_directory
+    from stikg.core.atomic import replace_directory
     with replace_directory(store_dir) as staging:
         store = ox.Store(str(staging))
         store.bulk_load(path=str(dataset), format=ox.RdfFormat.N_QUADS)

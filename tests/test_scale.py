@@ -7,9 +7,9 @@ import pytest
 
 from stikg import synth
 from stikg.build import build
-from stikg.config import Paths
-from stikg.evaluate import evaluate_dirs
-from stikg.registry import Registry
+from stikg.core.config import Paths
+from stikg.extract.evaluate import evaluate_dirs
+from stikg.inputs.registry import Registry
 
 # Measured on seed 0: F1 1.000 on every table (amounts, citations, organizations, flows) at
 # 50×2, 500×10 and 5000×10. The margin absorbs extractor changes that trade a little recall.

@@ -29,8 +29,8 @@ from hypothesis import strategies as st
 
 from servers import make_fixture_project
 from stikg.query import QueryError, Term, check_syntax, inject_values
-from stikg.server import Server
 from stikg.store import open_store
+from stikg.web.server import Server
 
 INJECTION = 'x" } ; DROP ALL ; #'
 EXAMPLES = int(os.environ.get("STIKG_FUZZ_EXAMPLES", "150"))

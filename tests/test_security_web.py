@@ -12,7 +12,7 @@ Two ``stikg serve`` processes on 127.0.0.1 (free ports, stopped in fixtures):
   payloads, for markup that could run, and for the security headers; path traversal on
   ``/static``, ``/source``, ``/dumps``, ``/graph`` and entity paths answers 404.
 
-Routes of modules that are absent (``stikg.linkeddata``, ``stikg.lineage_web``) are skipped with
+Routes of modules that are absent (``stikg.web.linkeddata``, ``stikg.web.lineage_routes``) are skipped with
 the reason; the crawl follows whatever links the pages offer.
 """
 
@@ -40,7 +40,7 @@ import yaml
 
 from conftest import copy_project
 from servers import REAL_KG, make_fixture_project, make_real_project, stop, wait_http
-from stikg.server import free_port
+from stikg.web.server import free_port
 
 PAYLOADS = (
     "<script>alert('stikg-xss-1')</script>",
@@ -50,8 +50,8 @@ PAYLOADS = (
 )
 JS_URL = "javascript:alert('stikg-xss-4')"
 MARK = "stikg-xss"
-HAS_LINKEDDATA = importlib.util.find_spec("stikg.linkeddata") is not None
-HAS_LINEAGE = importlib.util.find_spec("stikg.lineage_web") is not None
+HAS_LINKEDDATA = importlib.util.find_spec("stikg.web.linkeddata") is not None
+HAS_LINEAGE = importlib.util.find_spec("stikg.web.lineage_routes") is not None
 CRAWL_LIMIT = int(os.environ.get("STIKG_CRAWL_LIMIT", "120"))
 DOC = "000_06e5a7bc9af66719"
 
@@ -484,7 +484,7 @@ def _hostile_inputs(root: Path) -> None:
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory) -> Iterator[Served]:
     from stikg.build import build
-    from stikg.config import Paths
+    from stikg.core.config import Paths
 
     root = copy_project(tmp_path_factory.mktemp("hostile") / "project")
     _hostile_inputs(root)
@@ -663,7 +663,7 @@ def test_hostile_library_listing_and_json_routes(hostile):
         assert data.ctype.startswith("application/json") and data.headers.get("x-content-type-options") == "nosniff"
 
 
-@pytest.mark.skipif(not HAS_LINKEDDATA, reason="stikg.linkeddata (entity pages, /source) is not installed yet")
+@pytest.mark.skipif(not HAS_LINKEDDATA, reason="stikg.web.linkeddata (entity pages, /source) is not installed yet")
 def test_hostile_source_viewer_shows_the_lines_escaped(hostile):
     answer = fetch(hostile, f"/source/{DOC}")
     assert answer.status == 200, answer.text[:300]
@@ -716,7 +716,7 @@ SECRETS = (b"root:x:0:0", b"[build-system]", b"def ", b"import ", b"documents:",
 @pytest.mark.parametrize("where", ["static", "linkeddata"])
 def test_path_traversal_and_listings_answer_404(hostile, where):
     if where == "linkeddata" and not HAS_LINKEDDATA:
-        pytest.skip("stikg.linkeddata (/source, /dumps, /graph, entity paths) is not installed yet")
+        pytest.skip("stikg.web.linkeddata (/source, /dumps, /graph, entity paths) is not installed yet")
     if where == "linkeddata" and HAS_LINEAGE:
         targets = [*LD_TRAVERSALS, "/lineage/../../etc/passwd", "/lineage/%2e%2e/data.json"]
     else:

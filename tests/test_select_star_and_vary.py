@@ -10,8 +10,8 @@ import pytest
 
 from servers import make_fixture_project
 from stikg.query import EmbeddedBackend, SelectResult, in_query_order, star_columns
-from stikg.server import Server
 from stikg.store import open_store
+from stikg.web.server import Server
 from test_server import http
 
 STAR = "SELECT * WHERE { ?zeta a ?kind . OPTIONAL { ?zeta <http://www.w3.org/2000/01/rdf-schema#label> ?alpha } } LIMIT 3"

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
-from stikg import kgwriter, serialize
-from stikg.serialize import jsonld_context, nt_row, sorted_triples, term_nt
-from stikg.vocab import PREFIXES, STIKG
+from stikg.rdf import kgwriter, serialize
+from stikg.rdf.serialize import jsonld_context, nt_row, sorted_triples, term_nt
+from stikg.rdf.vocab import PREFIXES, STIKG
 
 # ----------------------------------------------------------------------------- the reference
 

@@ -16,9 +16,9 @@ import pytest
 from SPARQLWrapper import CSV, JSON, POST, TSV, TURTLE, XML, SPARQLWrapper
 
 from servers import make_fixture_project, stop, wait_http
-from stikg.errors import StikgError
-from stikg.server import Server, free_port
+from stikg.core.errors import StikgError
 from stikg.store import open_store
+from stikg.web.server import Server, free_port
 
 PROGRAMS = "SELECT ?p WHERE { ?p a <https://w3id.org/stikg/ontology#Program> } ORDER BY ?p"
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"

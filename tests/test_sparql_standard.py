@@ -14,8 +14,8 @@ import pytest
 
 from servers import make_fixture_project
 from stikg.query import EmbeddedBackend, EndpointBackend, QueryError, has_dataset_clause
-from stikg.server import Server
 from stikg.store import open_store
+from stikg.web.server import Server
 from test_server import http
 
 ONTOLOGY = "https://w3id.org/stikg/graph/ontology"

@@ -11,8 +11,8 @@ import pytest
 
 from stikg import synth
 from stikg.cli import main
-from stikg.corpus import load_corpus
-from stikg.registry import Registry
+from stikg.inputs.corpus import load_corpus
+from stikg.inputs.registry import Registry
 
 GOLD_HEADERS = {
     "amounts": "doc,line,program,fiscal_year,stage,amount_yen,amount_text,partial,note",

@@ -1,7 +1,7 @@
 """Right totals: the same question gives the same total by every route, with its year and stage.
 
 Computed three ways on the built kg/ — the library queries (SPARQL over stikg:ProgramBudget),
-the lineage ranking and the viz payload (Python, stikg.budget_facts.totals), and from scratch in
+the lineage ranking and the viz payload (Python, stikg.rdf.budget_facts.totals), and from scratch in
 this file from the per-line facts of program_amounts, subprograms and program_citations — and
 checked by hand against the documents for a few totals.
 """
@@ -13,11 +13,11 @@ from collections import defaultdict
 import pytest
 
 from servers import REAL_KG, make_real_project
-from stikg import lineage as L
-from stikg.budget_facts import Figure, derive, totals
+from stikg.lineage import model as L
 from stikg.query import embedded_backend, library, run_query
+from stikg.rdf.budget_facts import Figure, derive, totals
 from stikg.store import open_store
-from stikg.viz import page_data
+from stikg.web.lineage_page import page_data
 
 BASE = "https://w3id.org/stikg/"
 NEW_CAPITALISM_2024 = BASE + "strategy/new-capitalism-grand-design-2024"

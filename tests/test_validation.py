@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph
 
-from stikg import vocab
 from stikg.build import load_ontology
-from stikg.validation import load_shapes, validate, validate_chunked
+from stikg.rdf import vocab
+from stikg.rdf.validation import load_shapes, validate, validate_chunked
 
 
 @pytest.fixture(scope="module")

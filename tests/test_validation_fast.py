@@ -15,10 +15,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from stikg import build as build_module
-from stikg import vocab
 from stikg.build import load_ontology
-from stikg.shacl_prefilter import find_suspects
-from stikg.validation import load_shapes, validate, validate_prefiltered
+from stikg.rdf import vocab
+from stikg.rdf.shacl_prefilter import find_suspects
+from stikg.rdf.validation import load_shapes, validate, validate_prefiltered
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The lineage page and SVG (stikg.viz) without a browser: self-contained, data escaped, CSP."""
+"""The lineage page and SVG (stikg.web.lineage_page) without a browser: self-contained, data escaped, CSP."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import shutil
 
 import pytest
 
-from stikg import lineage as L
-from stikg import viz
+from stikg.lineage import model as L
+from stikg.web import lineage_page as viz
 
 BASE = "https://w3id.org/stikg/"
 HOSTILE = {

@@ -10,10 +10,10 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, XSD
 
-from stikg.corpus import load_catalog
-from stikg.kgwriter import read_dataset
-from stikg.vocab import DCAT, VOID
-from stikg.void import CC_BY, DUMPS, namespace_of
+from stikg.inputs.corpus import load_catalog
+from stikg.rdf.kgwriter import read_dataset
+from stikg.rdf.vocab import DCAT, VOID
+from stikg.rdf.void import CC_BY, DUMPS, namespace_of
 
 ROOT = Path(__file__).resolve().parents[1]
 KG = ROOT / "kg"

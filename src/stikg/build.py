@@ -22,16 +22,18 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from stikg import __version__, atomic, serialize, vocab, void
-from stikg.budget_facts import budget_triples
-from stikg.config import Paths
-from stikg.corpus import Document, load_corpus
-from stikg.errors import StikgError, ValidationFailed
-from stikg.kgwriter import canonical_triples, sha256_file, write_dataset, write_json
-from stikg.mapping import Mapper
-from stikg.parallel import run_groups
-from stikg.reasoning import reason
-from stikg.validation import ValidationReport, load_shapes, validate, validate_prefiltered
+from stikg import __version__
+from stikg.core import atomic
+from stikg.core.config import Paths
+from stikg.core.errors import StikgError, ValidationFailed
+from stikg.core.parallel import run_groups
+from stikg.inputs.corpus import Document, load_corpus
+from stikg.rdf import serialize, vocab, void
+from stikg.rdf.budget_facts import budget_triples
+from stikg.rdf.kgwriter import canonical_triples, sha256_file, write_dataset, write_json
+from stikg.rdf.mapping import Mapper
+from stikg.rdf.reasoning import reason
+from stikg.rdf.validation import ValidationReport, load_shapes, validate, validate_prefiltered
 
 Triple = tuple
 
@@ -81,7 +83,7 @@ def load_ontology(paths: Paths) -> Graph:
 
 def load_registry(paths: Paths):
     """The curated registry (identity only)."""
-    from stikg.registry import Registry
+    from stikg.inputs.registry import Registry
 
     return Registry.load(paths.registry)
 
@@ -91,8 +93,9 @@ def code_fingerprint() -> str:
     import stikg
 
     package = Path(stikg.__file__).parent
-    files = sorted([*package.glob("extract/*.py"), package / "mapping.py", package / "vocab.py",
-                    package / "normalize.py", package / "text.py", package / "registry.py"])
+    files = sorted([*package.glob("extract/*.py"), package / "rdf" / "mapping.py", package / "rdf" / "vocab.py",
+                    package / "core" / "normalize.py", package / "core" / "text.py",
+                    package / "inputs" / "registry.py"])
     digest = hashlib.sha256(__version__.encode())
     for f in files:
         if f.is_file():
@@ -342,7 +345,7 @@ def _build(paths: Paths, quiet: bool, write: bool, reasoner: str, use_cache: boo
 def write_kg(paths: Paths, graphs: dict[URIRef, set[Triple]], report: ValidationReport, stats: dict,
              documents: list[Document]) -> None:
     """Write every ``kg/`` file into a staging directory, then swap it in atomically."""
-    from stikg.kgwriter import shared_index
+    from stikg.rdf.kgwriter import shared_index
 
     # One index of the graphs (terms numbered, triples sorted) for the dataset files and VoID.
     with atomic.replace_directory(paths.kg) as staging, shared_index(graphs):
@@ -373,7 +376,7 @@ def input_hashes(paths: Paths, documents: list[Document]) -> dict[str, str]:
 
 def compute_stats(documents, extractions, mapped, graphs, report: ValidationReport) -> dict:
     """Counts per class and per document; what was extracted, skipped and unresolved."""
-    from stikg.kgwriter import with_predicate
+    from stikg.rdf.kgwriter import with_predicate
 
     # The rdf:type triples of each graph (a document's graph is its mapped triples: found once),
     # and the distinct ones of all graphs (no union of all the triples).

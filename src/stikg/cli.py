@@ -1,7 +1,7 @@
 """The ``stikg`` console script: one subcommand per module in :mod:`stikg.commands`.
 
 Each command module defines ``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``.
-Errors derived from :class:`stikg.errors.StikgError` become one clear message on stderr, never a
+Errors derived from :class:`stikg.core.errors.StikgError` become one clear message on stderr, never a
 traceback.
 """
 
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from stikg import __version__
-from stikg.errors import StikgError
+from stikg.core.errors import StikgError
 
 # Order is the order shown in --help. A module missing from the package is simply not offered.
 COMMANDS = (

@@ -38,8 +38,8 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from stikg.config import Paths, base_iri
-from stikg.errors import StikgError
+from stikg.core.config import Paths, base_iri
+from stikg.core.errors import StikgError
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"

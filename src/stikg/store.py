@@ -7,7 +7,7 @@ they change, the next use rebuilds it. Repeated queries therefore never re-parse
 Building is serialised across processes by an ``flock`` on ``var/store.lock`` (released by the
 kernel when a holder dies, so a crashed build never leaves the store locked for good). A build
 goes into a staging directory that replaces the old store atomically
-(:func:`stikg.atomic.replace_directory`); a store that is missing its stamp, cannot be opened or
+(:func:`stikg.core.atomic.replace_directory`); a store that is missing its stamp, cannot be opened or
 fails a probe query is treated as corrupted and rebuilt.
 
 Queries open the store read-only, so any number of processes may query it at once.
@@ -27,9 +27,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from stikg.atomic import recover_directory, replace_directory
-from stikg.config import Paths
-from stikg.errors import StikgError
+from stikg.core.atomic import recover_directory, replace_directory
+from stikg.core.config import Paths
+from stikg.core.errors import StikgError
 
 FILES_NAME = "stikg-store-files.json"
 STAMP_NAME = "stikg-store.json"

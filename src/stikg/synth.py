@@ -42,8 +42,9 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stikg import __version__, atomic
-from stikg.errors import StikgError
+from stikg import __version__
+from stikg.core import atomic
+from stikg.core.errors import StikgError
 
 LAST_FISCAL_YEAR = 2025
 MAX_YEARS = 24  # back to FY2002: 経済財政運営と改革の基本方針 editions exist from 2001
@@ -369,7 +370,7 @@ def make_plan(programs: int, years: int, seed: int, last: int = LAST_FISCAL_YEAR
 
 
 def _unique(candidates, used: set[str]) -> str:
-    from stikg.text import name_key
+    from stikg.core.text import name_key
 
     for name in candidates:
         key = name_key(name)
@@ -1313,7 +1314,7 @@ def generate(programs: int, years: int, out: Path, seed: int = 0, project: Path 
 def _project_root() -> Path:
     """The project whose ontology/shapes/queries the corpus uses: $STIKG_ROOT, the cwd's, else the
     checkout this package lives in."""
-    from stikg.config import find_root
+    from stikg.core.config import find_root
 
     root = find_root()
     if (root / "ontology").is_dir():

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import yaml
 
-from stikg import atomic
-from stikg.config import Paths, find_root
-from stikg.corpus import KINDS, load_catalog, read_document_lines
-from stikg.errors import CorpusError
+from stikg.core import atomic
+from stikg.core.config import Paths, find_root
+from stikg.core.errors import CorpusError
+from stikg.inputs.corpus import KINDS, load_catalog, read_document_lines
 
 HELP = "Copy a new document into sources/, add its catalog entry, extract it and show what is unresolved."
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from stikg.config import Paths, find_root
+from stikg.core.config import Paths, find_root
 
 HELP = "Build the knowledge graph into kg/ (extract, map, reason with owlrl, validate with pyshacl)."
 

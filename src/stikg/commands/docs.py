@@ -6,8 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from stikg import atomic, ontology_docs
-from stikg.config import Paths, find_root
+from stikg.core import atomic
+from stikg.core.config import Paths, find_root
+from stikg.web import ontology_docs
 
 HELP = "generate the ontology's HTML documentation from ontology/*.ttl (default docs/ontology/index.html)"
 

@@ -1,4 +1,4 @@
-"""``stikg eval GOLD_DIR PRED_DIR``: precision, recall and F1 per table (see stikg.evaluate)."""
+"""``stikg eval GOLD_DIR PRED_DIR``: precision, recall and F1 per table (see stikg.extract.evaluate)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Score and print."""
     from stikg.commands.extract import load_registry
-    from stikg.evaluate import evaluate_dirs, format_result, to_json
+    from stikg.extract.evaluate import evaluate_dirs, format_result, to_json
 
     registry, label = load_registry(args)
     result = evaluate_dirs(args.gold_dir, args.pred_dir, registry=registry, registry_name=label)

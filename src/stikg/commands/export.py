@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from stikg import atomic
-from stikg.config import Paths, find_root
-from stikg.errors import StikgError
+from stikg.core import atomic
+from stikg.core.config import Paths, find_root
+from stikg.core.errors import StikgError
 
 FORMATS = ("ttl", "nt", "nq", "trig", "jsonld")
 HELP = "Export the built graph as Turtle, N-Triples, N-Quads, TriG or JSON-LD (stdout or --out FILE)."
@@ -23,12 +23,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from stikg import serialize
-    from stikg.kgwriter import read_dataset
+    from stikg.rdf import serialize
+    from stikg.rdf.kgwriter import read_dataset
 
     paths = Paths(find_root())
     if args.format in GRAPH_FORMATS:
-        from stikg.lineage import export_network  # networkx lineage graph (Gephi formats)
+        from stikg.lineage.model import export_network  # networkx lineage graph (Gephi formats)
 
         data = export_network(paths, args.format)
     else:

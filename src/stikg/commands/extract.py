@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from stikg.errors import StikgError
+from stikg.core.errors import StikgError
 
 HELP = "Extract programs, amounts, citations, organisations and funding flows from one document, with line evidence."
 
@@ -44,7 +44,7 @@ def load_registry(args: argparse.Namespace) -> tuple[object | None, str]:
     if getattr(args, "no_registry", False):
         return None, "none"
     try:
-        from stikg.registry import Registry
+        from stikg.inputs.registry import Registry
     except ImportError:
         if args.registry:
             raise StikgError("the registry module is not available") from None
@@ -54,7 +54,7 @@ def load_registry(args: argparse.Namespace) -> tuple[object | None, str]:
         if not path.is_dir():
             raise StikgError("registry directory not found", path)
     else:
-        from stikg.config import Paths, find_root
+        from stikg.core.config import Paths, find_root
 
         path = Paths(find_root()).registry
         if not path.is_dir() or not any(path.glob("*.yaml")):
@@ -64,8 +64,8 @@ def load_registry(args: argparse.Namespace) -> tuple[object | None, str]:
 
 def run(args: argparse.Namespace) -> int:
     """Extract one document and write its CSVs."""
-    from stikg.corpus import read_document_lines
     from stikg.extract import extract_document
+    from stikg.inputs.corpus import read_document_lines
 
     path = Path(args.file)
     if path.is_dir():

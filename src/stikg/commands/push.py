@@ -7,8 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from stikg.config import Paths, find_root
-from stikg.push import DEFAULT_CHUNK_BYTES, Client, PushError, push
+from stikg.core.config import Paths, find_root
+from stikg.sparql.push import DEFAULT_CHUNK_BYTES, Client, PushError, push
 
 HELP = "upload kg/dataset.nq's named graphs to a triple store (Graph Store Protocol PUT) and verify"
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from stikg.config import Paths, find_root
+from stikg.core.config import Paths, find_root
 from stikg.query import (
     FORMATS,
     EndpointBackend,
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     result = run_query(query, backend, given)
     text = render(result, args.format)
     if args.output:
-        from stikg.atomic import write_text
+        from stikg.core.atomic import write_text
 
         write_text(args.output, text)
     else:

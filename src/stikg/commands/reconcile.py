@@ -7,7 +7,7 @@ import csv
 import sys
 from dataclasses import asdict, fields
 
-from stikg.config import Paths, find_root
+from stikg.core.config import Paths, find_root
 
 HELP = "Report programs whose amount for a year and stage differs between documents."
 
@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from stikg.reconcile import Disagreement, find_disagreements, format_report
+    from stikg.inputs.reconcile import Disagreement, find_disagreements, format_report
 
     paths = Paths(find_root())
     rows = find_disagreements(paths.kg / "dataset.nq", paths.queries)

@@ -7,9 +7,9 @@ import logging
 import sys
 from pathlib import Path
 
-from stikg.config import Paths, find_root
-from stikg.server import DEFAULT_MAX_BODY, DEFAULT_MAX_RESULTS, DEFAULT_TIMEOUT_S, Server
+from stikg.core.config import Paths, find_root
 from stikg.store import open_store
+from stikg.web.server import DEFAULT_MAX_BODY, DEFAULT_MAX_RESULTS, DEFAULT_TIMEOUT_S, Server
 
 HELP = "serve the graph: SPARQL 1.1 endpoint at /sparql and a query page at / (read-only)"
 
@@ -41,7 +41,7 @@ MEMORY_PER_DUMP_BYTE = 1.5
 
 def check_memory(dataset: Path, workers: int) -> None:
     """Refuse ``--in-memory`` up front when the workers' copies would not fit in free memory."""
-    from stikg.errors import StikgError
+    from stikg.core.errors import StikgError
     from stikg.synth import available_memory
 
     need = int(dataset.stat().st_size * MEMORY_PER_DUMP_BYTE * workers)
@@ -54,7 +54,7 @@ def check_memory(dataset: Path, workers: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from stikg.errors import StikgError
+    from stikg.core.errors import StikgError
 
     for name in ("timeout", "max_results", "max_body", "workers", "threads"):
         if getattr(args, name) <= 0:

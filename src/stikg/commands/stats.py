@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from stikg.config import Paths, find_root
-from stikg.errors import StikgError
+from stikg.core.config import Paths, find_root
+from stikg.core.errors import StikgError
 
 HELP = "Show counts per class and per document, and what extraction skipped and why (from kg/)."
 

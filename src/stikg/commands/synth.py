@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from stikg.errors import StikgError
+from stikg.core.errors import StikgError
 
 HELP = "Write a synthetic corpus of the genre (documents, catalog, registry, ground truth) for scale tests."
 

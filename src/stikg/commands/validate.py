@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from stikg import atomic
-from stikg.config import Paths, find_root
-from stikg.errors import StikgError
+from stikg.core import atomic
+from stikg.core.config import Paths, find_root
+from stikg.core.errors import StikgError
 
 HELP = "Validate RDF files (default kg/dataset.nq) against shapes/; report for people and as Turtle."
 
@@ -50,7 +50,7 @@ def load_data(files: list[Path]):
 
 def run(args: argparse.Namespace) -> int:
     from stikg.build import load_ontology
-    from stikg.validation import load_shapes, validate
+    from stikg.rdf.validation import load_shapes, validate
 
     paths = Paths(find_root())
     files = args.files or [paths.kg / "dataset.nq"]

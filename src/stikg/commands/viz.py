@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from stikg import atomic
-from stikg.config import Paths, find_root
-from stikg.lineage import (
+from stikg.core import atomic
+from stikg.core.config import Paths, find_root
+from stikg.lineage.model import (
     STAGES,
     Filters,
     LineageError,
@@ -37,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from stikg import viz
+    from stikg.web import lineage_page as viz
 
     fmt = args.format or ("svg" if args.out.suffix.lower() == ".svg" else "html")
     paths = Paths(find_root())

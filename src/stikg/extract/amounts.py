@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from stikg.core.normalize import era_year, fold
 from stikg.extract.document import (
     LABEL_RE,
     MAIN_STAGES,
@@ -59,7 +60,6 @@ from stikg.extract.tables import (
     row_name,
     table_columns,
 )
-from stikg.normalize import era_year, fold
 
 GRANT = "per-project grant size, not a program budget"
 PROSE = "amount in running text"

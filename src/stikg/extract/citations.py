@@ -25,10 +25,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from stikg.core.normalize import fold, parse_date
 from stikg.extract.document import Doc, is_heading_like, is_section_heading, key, printed_slice
 from stikg.extract.pages import TANTOU_RE
 from stikg.extract.records import CitationRecord, ReportRow
-from stikg.normalize import fold, parse_date
 
 QUOTED_BODY = "citation inside quoted policy text"
 UNREAD = "decision text without a recognisable strategy name"

@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from stikg.core.normalize import era_year
 from stikg.extract.records import ContextRecord
-from stikg.normalize import era_year
 
 __all__ = ["ContextRecord", "Context", "WebFrame", "assign_contexts", "mention_context", "web_frame"]
 

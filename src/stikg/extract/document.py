@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from stikg.normalize import era_year, fold, parse_amount
-from stikg.text import name_key
+from stikg.core.normalize import era_year, fold, parse_amount
+from stikg.core.text import name_key
 
 # ------------------------------------------------------------------ vocabulary of the genre
 
@@ -410,7 +410,7 @@ class Doc:
 
 @lru_cache(maxsize=65536)
 def key(name: str) -> str:
-    """Matching key of a printed name (stikg.text.name_key)."""
+    """Matching key of a printed name (stikg.core.text.name_key)."""
     return name_key(name)
 
 

@@ -25,10 +25,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from stikg.core.text import name_key
 from stikg.extract.document import Doc
 from stikg.extract.pages import TANTOU_RE
 from stikg.extract.records import OrganizationRecord, ReportRow
-from stikg.text import name_key
 
 NO_ROLE = "organisation named without a role cue"
 
@@ -131,7 +131,7 @@ def org_key(name: str, registry: object | None = None) -> str:
     """Matching key of an organisation: the registry id when the name resolves; else the
     built-in full name (``AMED``, ``日本医療研究開発機構（AMED）`` and ``日本医療研究開発機構``
     agree); else a Latin abbreviation in brackets (``X（TMM）`` = ``TMM``, ``NCBN（…）`` = ``NCBN``);
-    else :func:`stikg.text.name_key` of the name without a trailing bracketed qualifier."""
+    else :func:`stikg.core.text.name_key` of the name without a trailing bracketed qualifier."""
     if registry is not None:
         try:
             entry = registry.resolve("organization", name)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import re
 
+from stikg.core.text import _NOISE, nfkc
 from stikg.extract.document import (
     MAIN_STAGES,
     Doc,
@@ -49,7 +50,6 @@ from stikg.extract.document import (
     strip_enum,
     yen_matches,
 )
-from stikg.text import _NOISE, nfkc
 
 TANTOU_RE = re.compile(r"[(（【]\s*担当(?:課|部署|部局|課室)?\s*[:：】]")
 _QUOTED_PROGRAM = re.compile(r"「([^「」]{3,60}?(?:事業|プログラム|プロジェクト|計画))」")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
+from stikg.core.normalize import ERA_BASE
 from stikg.extract.document import Doc
 from stikg.extract.records import PeriodRecord, ReportRow
-from stikg.normalize import ERA_BASE
 
 NO_YEARS = "period without fiscal years"
 

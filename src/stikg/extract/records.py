@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from stikg.atomic import write_text
+from stikg.core.atomic import write_text
 
 STAGES = ("request", "budget_draft", "budget", "previous_year_budget", "supplementary", "fund", "other")
 ROLES = ("implementer", "funding_agency", "host", "recipient", "partner", "bureau")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from stikg.core.normalize import era_year
 from stikg.extract.context import ContextRecord, assign_contexts, mention_context, web_frame
 from stikg.extract.document import (
     MAIN_STAGES,
@@ -18,7 +19,6 @@ from stikg.extract.document import (
 from stikg.extract.organizations import is_generic
 from stikg.extract.pages import segment
 from stikg.extract.records import ExtractionResult, ReportRow, UnresolvedRow
-from stikg.normalize import era_year
 
 # --kind (catalog vocabulary) → the stage of unlabelled figures when the text gives none
 KIND_STAGE = {
@@ -176,8 +176,8 @@ def proposed_entry(kind: str, name: str, basis_kind: str | None = None) -> str:
     paste (and complete: ``name_en`` is left for a person to write) into ``mappings/registry/``."""
     import json
 
-    from stikg.text import name_key
-    from stikg.vocab import digest
+    from stikg.core.text import name_key
+    from stikg.rdf.vocab import digest
 
     abbr = re.search(r"[(（]\s*([A-Za-z][A-Za-z0-9\-]{1,12})\s*[)）]", name)
     ident = abbr.group(1).lower() if abbr and kind == "organization" else f"new-{digest(kind, name_key(name), length=8)}"
@@ -246,7 +246,7 @@ FRAME_FIGURE = "figure on a web copy's frame line (出典, 公開元URL …): no
 
 def _frame_figures(doc, frame_lines: list[int]) -> list[ReportRow]:
     """A yen figure printed on a site-frame line is reported, never silently dropped."""
-    from stikg.normalize import fold
+    from stikg.core.normalize import fold
 
     return [ReportRow(doc.doc_id, i + 1, doc.lines[i].printed.strip(), FRAME_FIGURE)
             for i in frame_lines if yen_matches(fold(doc.lines[i].printed.replace("**", "")))]

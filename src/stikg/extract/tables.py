@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from stikg.core.normalize import era_year
 from stikg.extract.document import STAGE_OF_KIND, Doc, Page, bare, is_heading_like, strip_enum, yen_matches
-from stikg.normalize import era_year
 
 # "7年度", "令和7年度", "R7年度", "令和6年度予算額", "8年度予算額(案)", "令和7年度要求額", "7’年度"
 _COLUMN = re.compile(

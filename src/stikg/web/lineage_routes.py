@@ -1,13 +1,13 @@
 """``/lineage`` on ``stikg serve``: the lineage page with its data from the server's worker pool.
 
-``install(app)`` adds two routes to a :class:`stikg.server.App`:
+``install(app)`` adds two routes to a :class:`stikg.web.sparql_app.App`:
 
 * ``GET /lineage?strategy=…&fiscal_year=…&agency=…&stage=…`` — the same self-contained page as
   ``stikg viz`` (filters preset from the query string; evidence links are relative
   ``/source/<doc>#L<line>``); a name that matches nothing answers 404 with the page explaining it;
 * ``GET /lineage/data.json`` — the page's data (same parameters) as JSON.
 
-The lineage queries run once through the server's :class:`~stikg.server.WorkerPool` (the same
+The lineage queries run once through the server's :class:`~stikg.web.workers.WorkerPool` (the same
 store, the same timeout) and the records are kept for the life of the server.
 """
 
@@ -17,7 +17,10 @@ import json
 import threading
 from typing import Any
 
-from stikg.lineage import STAGES, Filters, LineageData, LineageError, fetch
+from stikg.lineage.model import STAGES, Filters, LineageData, LineageError, fetch
+from stikg.web.http import HTTPError, Response
+from stikg.web.lineage_page import page_data, render_page
+from stikg.web.workers import Job
 
 MAX_ROWS = 5_000_000
 
@@ -33,8 +36,6 @@ class LineageView:
     def data(self) -> LineageData:
         with self._lock:
             if self._data is None:
-                from stikg.server import Job
-
                 def run(text: str) -> Any:
                     result, truncated = self.app.pool.run(Job(text, "json", MAX_ROWS, as_result=True),
                                                           self.app.config.timeout)
@@ -46,8 +47,6 @@ class LineageView:
             return self._data
 
     def _filters(self, request: Any) -> Filters:
-        from stikg.server import HTTPError
-
         year = (request.param("fiscal_year") or "").strip()
         if year and not year.lstrip("-").isdigit():
             raise HTTPError(400, f"fiscal_year must be a year like 2025, got {year!r}")
@@ -58,18 +57,12 @@ class LineageView:
                        (request.param("agency") or "").strip() or None, stage)
 
     def page(self, request: Any) -> Any:
-        from stikg.server import Response
-        from stikg.viz import page_data, render_page
-
         payload = page_data(self.data(), self._filters(request), mode="serve", server_url="")
         status = 404 if payload["initial"]["errors"] else 200
         return Response(status, render_page(payload).encode("utf-8"), "text/html; charset=utf-8",
                         {"Cache-Control": "no-cache"})
 
     def data_json(self, request: Any) -> Any:
-        from stikg.server import Response
-        from stikg.viz import page_data
-
         payload = page_data(self.data(), self._filters(request), mode="serve", server_url="")
         status = 404 if payload["initial"]["errors"] else 200
         return Response(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"),

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from stikg import yamlsafe
-from stikg.errors import CorpusError
+from stikg.core import yamlsafe
+from stikg.core.errors import CorpusError
 
 KINDS = ("budget_request", "draft_budget", "supplementary_budget", "objectives_change", "policy_briefing")
 REQUIRED = ("id", "title_ja", "title_en", "issuer", "date", "fiscal_year", "kind", "origin")

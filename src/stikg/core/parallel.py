@@ -11,7 +11,7 @@ import os
 import signal
 from collections.abc import Callable
 
-from stikg.errors import StikgError
+from stikg.core.errors import StikgError
 
 
 def run_groups(groups: list[list[Callable[[], dict]]], parallel: bool = True) -> list[dict]:

@@ -27,8 +27,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
-from stikg.config import base_iri
-from stikg.errors import StikgError
+from stikg.core.config import base_iri
+from stikg.core.errors import StikgError
 
 Triple = tuple
 ENGINES = ("owlrl", "fast")

@@ -15,7 +15,7 @@ from rdflib.compare import to_canonical_graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF, SH, XSD
 
-from stikg.errors import StikgError
+from stikg.core.errors import StikgError
 
 SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
@@ -67,7 +67,7 @@ class ValidationReport:
 
     def turtle(self) -> str:
         """The report graph as Turtle, blank nodes canonicalised so the bytes are stable."""
-        from stikg import serialize
+        from stikg.rdf import serialize
 
         return serialize.turtle(set(to_canonical_graph(self.graph)))
 
@@ -211,7 +211,7 @@ def validate_prefiltered(triples: set, shapes: Graph, ontology: Graph | None = N
                          parts: int = 1, timings: dict | None = None) -> ValidationReport:
     """The report of :func:`validate` on the whole graph, with pyshacl run only where needed.
 
-    :mod:`stikg.shacl_prefilter` finds the focus nodes that may have a result (evaluating the
+    :mod:`stikg.rdf.shacl_prefilter` finds the focus nodes that may have a result (evaluating the
     shapes over hash indexes, in a forked process while this one loads the data); pyshacl then
     validates just those (``focus_nodes``) against the whole data graph — held in an in-memory
     Oxigraph store behind rdflib (:func:`oxigraph_graph`) — and runs the shapes whose targets the
@@ -224,7 +224,7 @@ def validate_prefiltered(triples: set, shapes: Graph, ontology: Graph | None = N
     timings = {} if timings is None else timings
     clock = time.perf_counter()
 
-    from stikg.shacl_prefilter import Unsupported, find_suspects
+    from stikg.rdf.shacl_prefilter import Unsupported, find_suspects
 
     global _FORK_STATE
     if _has_typed_strings(triples):
@@ -312,7 +312,7 @@ def _plain_strings(from_ox):
 
 
 def _find_suspects_worker():
-    from stikg.shacl_prefilter import Unsupported, find_suspects
+    from stikg.rdf.shacl_prefilter import Unsupported, find_suspects
 
     triples, shapes, ontology = _FORK_STATE
     try:
@@ -329,7 +329,7 @@ def oxigraph_graph(triples) -> Graph:
     """
     import pyoxigraph
 
-    from stikg import serialize
+    from stikg.rdf import serialize
 
     if not getattr(oxrdflib.store.from_ox, "_stikg_plain", False):
         # rdflib (and so pyshacl on an rdflib graph) keeps "x" and "x"^^xsd:string apart; the
@@ -396,7 +396,7 @@ class _CountingOxigraphStore(OxigraphStore):
 
 def _without_targets(shapes: Graph, drop: set) -> Graph:
     """A copy of ``shapes`` where the shapes in ``drop`` find no targets of their own."""
-    from stikg.shacl_prefilter import TARGET_PREDICATES
+    from stikg.rdf.shacl_prefilter import TARGET_PREDICATES
 
     variant = Graph()
     variant.namespace_manager = shapes.namespace_manager

@@ -15,12 +15,12 @@ from collections.abc import Iterable, Mapping
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS
 
-from stikg import kgwriter, vocab
-from stikg.config import base_iri
-from stikg.corpus import Document
-from stikg.mapping import date_literal, en, integer, ja
-from stikg.serialize import MEDIA_TYPES
-from stikg.vocab import DCAT, VOID
+from stikg.core.config import base_iri
+from stikg.inputs.corpus import Document
+from stikg.rdf import kgwriter, vocab
+from stikg.rdf.mapping import date_literal, en, integer, ja
+from stikg.rdf.serialize import MEDIA_TYPES
+from stikg.rdf.vocab import DCAT, VOID
 
 Triple = tuple
 CC_BY = URIRef("https://creativecommons.org/licenses/by/4.0/")

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
-from stikg import vocab
-from stikg.corpus import CatalogEntry, Document
-from stikg.vocab import CITO, ORG, SCHEMA, STIKG
+from stikg.inputs.corpus import CatalogEntry, Document
+from stikg.rdf import vocab
+from stikg.rdf.vocab import CITO, ORG, SCHEMA, STIKG
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
@@ -161,7 +161,7 @@ class Mapper:
         75億円 …) that the headline includes; measured on the corpus, their sums never exceed it.
         So an item becomes ``subProgramOf`` the page's programme when its figure (same year and
         stage, not の内数) is at most the headline's, the registry gives it no parent, and the link
-        would not close a cycle. Totals then count it once (stikg.budget_facts).
+        would not close a cycle. Totals then count it once (stikg.rdf.budget_facts).
         """
         amounts = [a for a in getattr(extraction, "amounts", ()) if a.amount_yen is not None and not a.partial
                    and a.fiscal_year is not None and a.program.strip(" >")]

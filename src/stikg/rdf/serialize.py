@@ -22,7 +22,7 @@ from json.encoder import encode_basestring
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from stikg.vocab import PREFIXES
+from stikg.rdf.vocab import PREFIXES
 
 Triple = tuple
 FORMATS = ("ttl", "nt", "nq", "trig", "jsonld")

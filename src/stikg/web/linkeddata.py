@@ -1,6 +1,6 @@
 """Linked data in ``stikg serve``: dereferenceable IRIs, dumps, the VoID and the ontology.
 
-:func:`install` adds these routes to a :class:`stikg.server.App`:
+:func:`install` adds these routes to a :class:`stikg.web.sparql_app.App`:
 
 * ``/{kind}/{id}`` for kind ∈ :data:`KINDS` is the entity ``{BASE}{kind}/{id}`` (``BASE`` =
   ``$STIKG_BASE_IRI``, default ``https://w3id.org/stikg/``). It answers ``303 See Other`` to
@@ -9,7 +9,7 @@
   representation. The RDF is the entity's triples as subject, the labels of the entities they
   link to, the entity's evidence, and for a programme its facts (allocations, citations, roles,
   flows, periods) with their evidence. Descriptions are CONSTRUCT queries run by the server's
-  :class:`~stikg.server.WorkerPool`, so they see exactly the data ``/sparql`` sees.
+  :class:`~stikg.web.workers.WorkerPool`, so they see exactly the data ``/sparql`` sees.
 * ``/source/{doc}`` the whole source document with numbered, anchored lines (``#L{n}``).
 * ``/dumps/{file}`` the kg/ dump files; ``/dataset`` and ``/.well-known/void`` the VoID;
   ``/graph/{name}`` a named graph's Turtle; ``/ontology`` the ontology (HTML docs or Turtle).
@@ -32,11 +32,14 @@ from urllib.parse import quote
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from stikg import pages, serialize
-from stikg.config import Paths, base_iri, find_root
-from stikg.errors import StikgError
+from stikg.core.config import Paths, base_iri, find_root
+from stikg.core.errors import StikgError
 from stikg.query import AskResult, GraphResult, QueryError, SelectResult, Term
-from stikg.server import App, HTTPError, Job, Request, Response, negotiate
+from stikg.rdf import serialize
+from stikg.web import html as pages
+from stikg.web.http import HTTPError, Request, Response, negotiate
+from stikg.web.sparql_app import App
+from stikg.web.workers import Job
 
 KINDS = ("program", "strategy", "organization", "hub", "document", "allocation", "budget", "citation", "flow",
          "role", "period", "evidence")
@@ -403,7 +406,7 @@ class LinkedData:
         return secure(Response(200, path.read_bytes(), EXTENSIONS["ttl"], {"Cache-Control": "max-age=300"}))
 
     def documents(self) -> dict[str, Any]:
-        from stikg.corpus import load_catalog
+        from stikg.inputs.corpus import load_catalog
 
         entries = self.cached("catalog", self.paths.catalog, load_catalog) or []
         return {e.stem: e for e in entries}
@@ -416,7 +419,7 @@ class LinkedData:
         entry = self.documents().get(stem)  # an allow-list: only catalogued documents
         if entry is None or "/" in name or ".." in name:
             return self.not_found(request)
-        from stikg.corpus import read_document_lines
+        from stikg.inputs.corpus import read_document_lines
 
         try:
             lines, _ = read_document_lines(self.paths.sources / entry.id)
@@ -438,14 +441,14 @@ class LinkedData:
                 "Location": f"/ontology.{fmt}", "Vary": "Accept", "Link": alternates_header("/ontology")}))
         headers = {"Link": alternates_header("/ontology"), "Cache-Control": "max-age=300"}
         if ext == "html":
-            from stikg import ontology_docs
+            from stikg.web import ontology_docs
 
             page = self.cached("ontology-html", files[0], lambda _: ontology_docs.render(
                 ontology_docs.load(self.paths.ontology), css=pages.CSS))
             return html_response(page, headers=headers)
         if ext == "ttl" and len(files) == 1:
             return secure(Response(200, files[0].read_bytes(), EXTENSIONS["ttl"], headers))
-        from stikg import ontology_docs
+        from stikg.web import ontology_docs
 
         graph = self.cached("ontology-graph", files[0], lambda _: ontology_docs.load(self.paths.ontology))
         triples = [tuple(from_rdflib(t) for t in triple) for triple in graph]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyoxigraph
 
-from stikg.errors import StikgError
+from stikg.core.errors import StikgError
 
 QUERY_FILE = "document_disagreements.rq"
 

@@ -3,13 +3,13 @@
 ``mappings/registry/`` holds four YAML files, each a list of mappings (one entry per line of
 identity, never a figure): ``strategies.yaml``, ``organizations.yaml``, ``programs.yaml`` and
 ``hubs.yaml``. :meth:`Registry.load` reads them with ``yaml.safe_load`` semantics but keeps the
-line of every entry and key, so each problem is a :class:`~stikg.errors.RegistryError` naming the
+line of every entry and key, so each problem is a :class:`~stikg.core.errors.RegistryError` naming the
 file and the line: an unknown key, a missing ``id``/``name_ja``/``name_en``, a malformed id, a
 duplicate id, two entries claiming the same printed name, a reference to an unknown id, a cycle
 in a ``parent``/``predecessors``/``previous_edition`` chain, a bad date or an unknown ``type``.
 
 :meth:`Registry.resolve` maps a name as printed in a document to its entry. It compares
-:func:`stikg.text.name_key` of the printed name with the keys of every entry's ``name_ja``,
+:func:`stikg.core.text.name_key` of the printed name with the keys of every entry's ``name_ja``,
 ``name_en``, ``id``, ``short_name`` and aliases (plain dict look-ups), and when that fails it
 tries, in order, the tolerant readings that the genre needs (see :meth:`Registry.resolve`).
 """
@@ -27,9 +27,9 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from stikg import yamlsafe
-from stikg.errors import RegistryError
-from stikg.text import name_key, nfkc
+from stikg.core import yamlsafe
+from stikg.core.errors import RegistryError
+from stikg.core.text import name_key, nfkc
 
 KINDS = ("strategy", "organization", "program", "hub")
 FILES = {
@@ -203,7 +203,7 @@ class Registry:
     def resolve(self, kind: str, printed: str | None) -> Entry | None:
         """The entry a printed name refers to, or None.
 
-        First the name key of the printed name itself (``stikg.text.name_key``: width, spaces,
+        First the name key of the printed name itself (``stikg.core.text.name_key``: width, spaces,
         「」, ・ and dashes do not matter). When that fails, the tolerant readings, in order:
 
         - the name without list markers (①, ○, "5. ", "III "), markdown ``**``, a leading era

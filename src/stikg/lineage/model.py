@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stikg.errors import StikgError
+from stikg.core.errors import StikgError
 
 STIKG = "https://w3id.org/stikg/ontology#"
 STAGES = ("request", "budget_draft", "budget", "supplementary", "fund", "other")
@@ -174,7 +174,7 @@ class Amount:
 
 @dataclass(frozen=True, order=True)
 class BudgetRow:
-    """A programme budget (one row of program_budget.rq; see stikg.budget_facts)."""
+    """A programme budget (one row of program_budget.rq; see stikg.rdf.budget_facts)."""
 
     program: str
     fiscal_year: int
@@ -275,7 +275,7 @@ Runner = Callable[[str], Any]  # SPARQL text → stikg.query.SelectResult
 def library_texts(queries_dir: Path | None) -> dict[str, str]:
     """The texts of the contract queries the lineage uses (from ``queries/``)."""
     if queries_dir is None:
-        from stikg.config import Paths, find_root
+        from stikg.core.config import Paths, find_root
 
         queries_dir = Paths(find_root()).queries
     out = {}
@@ -844,12 +844,12 @@ def visible_nodes(g: Any, data: LineageData, resolved: Resolved) -> set[str]:
 def strategy_ranking(data: LineageData, fiscal_year: int | None = None, stage: str | None = None) -> list[dict[str, Any]]:
     """Strategies ranked by the yen (then the number) of the programs that cite them.
 
-    ``yen`` is the total of :func:`stikg.budget_facts.totals` for ``fiscal_year`` (default: the
+    ``yen`` is the total of :func:`stikg.rdf.budget_facts.totals` for ``fiscal_year`` (default: the
     latest) and ``stage`` (default: :func:`default_stage`): each citing programme once, with its
     selected figure, a sub-programme's yen left out when an ancestor whose budget includes it
     cites the same strategy, の内数 never added — the rule of ``strategy_request_totals``.
     """
-    from stikg.budget_facts import totals
+    from stikg.rdf.budget_facts import totals
 
     year = fiscal_year if fiscal_year is not None else data.latest_fiscal_year()
     stage = stage or default_stage(data, year)
@@ -965,7 +965,7 @@ def synthetic_lineage(nodes: int = 5000, seed: int = 7, base: str | None = None)
     with sub-programs and predecessors, 28 % organisations, 8 % hubs) for benchmarks and tests."""
     import random
 
-    from stikg.config import base_iri
+    from stikg.core.config import base_iri
 
     base = base or base_iri()
     rnd = random.Random(seed)
@@ -1018,7 +1018,7 @@ def synthetic_lineage(nodes: int = 5000, seed: int = 7, base: str | None = None)
 def budgets_of_amounts(data: LineageData) -> list[BudgetRow]:
     """The programme budgets of ``data.amounts`` by the build's rule (for data not read from a
     graph, such as :func:`synthetic_lineage`)."""
-    from stikg.budget_facts import Figure, derive
+    from stikg.rdf.budget_facts import Figure, derive
 
     figures = [Figure((a.doc, a.line), a.program, a.fiscal_year, a.stage, None, a.doc, a.amount_yen, a.partial,
                       frozenset([(a.doc, a.line)]))

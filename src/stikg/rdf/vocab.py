@@ -7,8 +7,8 @@ import hashlib
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-from stikg.config import base_iri
-from stikg.text import name_key
+from stikg.core.config import base_iri
+from stikg.core.text import name_key
 
 STIKG = Namespace("https://w3id.org/stikg/ontology#")
 ONTOLOGY_IRI = URIRef("https://w3id.org/stikg/ontology")

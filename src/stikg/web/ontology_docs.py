@@ -22,8 +22,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from stikg.errors import StikgError
-from stikg.pages import esc
+from stikg.core.errors import StikgError
+from stikg.web.html import esc
 
 STIKG = "https://w3id.org/stikg/ontology#"
 ONTOLOGY = URIRef("https://w3id.org/stikg/ontology")
@@ -354,4 +354,4 @@ def stylesheet() -> str:
     """The stylesheet shipped next to the generated page (the server's /static/ld/ld.css)."""
     from importlib import resources
 
-    return resources.files("stikg").joinpath("static", "ld", "ld.css").read_text(encoding="utf-8")
+    return resources.files("stikg.web").joinpath("static", "ld", "ld.css").read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from stikg.errors import StikgError
+from stikg.core.errors import StikgError
 
 _STANDARD_TAG_PREFIX = "tag:yaml.org,2002:"
 _PLAIN_TAGS = {f"{_STANDARD_TAG_PREFIX}{t}" for t in

@@ -18,10 +18,11 @@ from pathlib import Path
 from rdflib import BNode, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 
-from stikg import atomic, serialize
-from stikg.errors import StikgError
-from stikg.parallel import run_groups
-from stikg.vocab import PREFIXES
+from stikg.core import atomic
+from stikg.core.errors import StikgError
+from stikg.core.parallel import run_groups
+from stikg.rdf import serialize
+from stikg.rdf.vocab import PREFIXES
 
 Triple = tuple
 

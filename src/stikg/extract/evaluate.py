@@ -10,7 +10,7 @@ Matching is by key, as a multiset (two identical gold rows need two predictions)
 * amounts: ``(doc, line, fiscal_year, stage, amount_yen, partial)`` — the figure, its year and
   stage at the printed line; ``amount_text``, ``note`` and the program name do not count;
 * citations: ``(doc, line, strategy)`` where the strategy is its registry id when the name resolves,
-  else :func:`stikg.text.name_key` of the name (so ``（第２期）`` vs ``(第2期)`` or spacing do not matter);
+  else :func:`stikg.core.text.name_key` of the name (so ``（第２期）`` vs ``(第2期)`` or spacing do not matter);
 * organizations: ``(doc, line, organization, role)`` with the organisation's key from
   :func:`stikg.extract.organizations.org_key`: the registry id when the name resolves, else the
   built-in agency table (``AMED`` = ``日本医療研究開発機構（AMED）``), else a bracketed Latin
@@ -30,8 +30,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from stikg.errors import StikgError
-from stikg.text import name_key, nfkc
+from stikg.core.errors import StikgError
+from stikg.core.text import name_key, nfkc
 
 TABLES = ("amounts", "citations", "organizations", "flows")
 

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from stikg.config import base_iri
-from stikg.errors import StikgError
+from stikg.core.config import base_iri
+from stikg.core.errors import StikgError
 
 DEFAULT_GRAPH = ""
 # One request body at most this large (N-Triples bytes), except a first part of blank-node triples.

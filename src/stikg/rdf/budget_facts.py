@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from stikg import vocab
-from stikg.vocab import STIKG
+from stikg.rdf import vocab
+from stikg.rdf.vocab import STIKG
 
 Triple = tuple
 

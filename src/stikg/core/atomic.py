@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from stikg.errors import StikgError
+from stikg.core.errors import StikgError
 
 
 def _default_file_mode() -> int:

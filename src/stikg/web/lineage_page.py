@@ -19,8 +19,8 @@ import subprocess
 from importlib import resources
 from typing import Any
 
-from stikg.config import base_iri
-from stikg.lineage import (
+from stikg.core.config import base_iri
+from stikg.lineage.model import (
     STAGES,
     Filters,
     LineageData,
@@ -43,7 +43,7 @@ TEMPLATE = "templates/lineage.html"
 
 
 def _resource(rel: str) -> str:
-    return resources.files("stikg").joinpath(*rel.split("/")).read_text(encoding="utf-8")
+    return resources.files("stikg.web").joinpath(*rel.split("/")).read_text(encoding="utf-8")
 
 
 def embed_json(value: Any) -> str:
@@ -100,7 +100,7 @@ def page_data(data: LineageData, filters: Filters | None = None, *, mode: str = 
             "title": title, "mode": mode, "server_url": server_url.rstrip("/"), "base": base,
             "latest_fiscal_year": data.latest_fiscal_year(), "fiscal_years": data.fiscal_years(),
             "stages": [s for s in STAGES if any(a.stage == s for a in data.amounts)],
-            # the one stage shown for a year when none is chosen (stikg.lineage.default_stage)
+            # the one stage shown for a year when none is chosen (stikg.lineage.model.default_stage)
             "default_stages": {str(y): default_stage(data, y) for y in data.fiscal_years()},
         },
         "initial": {
@@ -116,7 +116,7 @@ def page_data(data: LineageData, filters: Filters | None = None, *, mode: str = 
         "edges": edges,
         "amounts": [[short(a.program), a.fiscal_year, a.stage, a.amount_yen, 1 if a.partial else 0, a.doc, a.line]
                     for a in data.amounts],
-        # program → fiscal year → stage → yen: the selected figures every total uses (stikg.budget_facts)
+        # program → fiscal year → stage → yen: the selected figures every total uses (stikg.rdf.budget_facts)
         "budgets": {short(p): {str(y): stages for y, stages in sorted(years.items())}
                     for p, years in sorted(budgets(data).items())},
         "citations": [[short(c.program), short(c.strategy), c.doc, c.line] for c in data.citations],

@@ -1,0 +1,1 @@
+"""lineage: see docs/ARCHITECTURE.md."""

@@ -1,0 +1,1 @@
+"""sparql: see docs/ARCHITECTURE.md."""
