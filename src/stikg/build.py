@@ -363,6 +363,11 @@ def write_kg(paths: Paths, graphs: dict[URIRef, set[Triple]], report: Validation
             "graphs": counts,
             "outputs": outputs,
         })
+    # The query store is part of the build: the first `stikg query` / `stikg serve` after it
+    # opens var/store at once instead of bulk-loading kg/dataset.nq (stikg.store).
+    from stikg.store import refresh_store
+
+    refresh_store(paths)
 
 
 def input_hashes(paths: Paths, documents: list[Document]) -> dict[str, str]:

@@ -170,24 +170,44 @@ def _stamp_matches(store_dir: Path, stamp: Stamp) -> bool:
     return read_stamp(store_dir) == stamp.as_dict() and _files_intact(store_dir)
 
 
-def open_store(paths: Paths, *, dataset: Path | None = None) -> ox.Store:
-    """The read-only store for ``paths`` (default ``kg/dataset.nq``), (re)built first when needed."""
+def refresh_store(paths: Paths, *, dataset: Path | None = None) -> bool:
+    """(Re)build ``var/store`` from ``dataset`` (default ``kg/dataset.nq``) unless it is current;
+    True when it was built. ``stikg build`` calls this right after swapping in ``kg/``, so the
+    first query after a build opens a ready store instead of bulk-loading the dump (9–12 s and
+    ~1 GB at 1.1M quads, measured 2026-12)."""
     dataset = dataset or paths.kg / "dataset.nq"
     manifest = dataset.parent / "manifest.json"
     store_dir = paths.store
-    stamp = current_stamp(dataset, manifest)
-    if _stamp_matches(store_dir, stamp):
-        store = _open_read_only(store_dir)
-        if store is not None:
-            return store
+    if _stamp_matches(store_dir, current_stamp(dataset, manifest)) and _probe(store_dir):
+        return False
     with _locked(store_dir.parent / "store.lock"):
         recover_directory(store_dir)
         stamp = current_stamp(dataset, manifest)
-        if _stamp_matches(store_dir, stamp):
-            store = _open_read_only(store_dir)
-            if store is not None:
-                return store
+        if _stamp_matches(store_dir, stamp) and _probe(store_dir):
+            return False
         build_store(dataset, store_dir, stamp)
+    return True
+
+
+def _probe(store_dir: Path) -> bool:
+    """The store opens and answers (then it is closed again)."""
+    store = _open_read_only(store_dir)
+    ok = store is not None
+    del store
+    return ok
+
+
+def open_store(paths: Paths, *, dataset: Path | None = None) -> ox.Store:
+    """The read-only store for ``paths`` (default ``kg/dataset.nq``), (re)built first when needed
+    (a fresh clone has ``kg/`` but no ``var/store``; ``stikg build`` leaves it current)."""
+    dataset = dataset or paths.kg / "dataset.nq"
+    manifest = dataset.parent / "manifest.json"
+    store_dir = paths.store
+    if _stamp_matches(store_dir, current_stamp(dataset, manifest)):
+        store = _open_read_only(store_dir)
+        if store is not None:
+            return store
+    refresh_store(paths, dataset=dataset)
     store = _open_read_only(store_dir)
     if store is None:
         raise StoreError("the store was rebuilt but cannot be opened", store_dir)
