@@ -34,8 +34,7 @@ from stikg.rdf.kgwriter import canonical_triples, sha256_file, write_dataset, wr
 from stikg.rdf.mapping import Mapper
 from stikg.rdf.reasoning import reason
 from stikg.rdf.validation import ValidationReport, load_shapes, validate, validate_prefiltered
-
-Triple = tuple
+from stikg.rdf.vocab import Triple
 
 
 class Progress:

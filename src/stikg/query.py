@@ -40,12 +40,12 @@ import pyoxigraph as ox
 
 from stikg.core.config import Paths, base_iri
 from stikg.core.errors import StikgError
+from stikg.rdf.vocab import STIKG_NS as STIKG
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
 XSD_INTEGER = XSD + "integer"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-STIKG = "https://w3id.org/stikg/ontology#"
 
 ENTITY_KINDS = ("strategy", "program", "organization", "hub", "document")
 ENTITY_CLASSES = {

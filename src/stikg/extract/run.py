@@ -176,8 +176,8 @@ def proposed_entry(kind: str, name: str, basis_kind: str | None = None) -> str:
     paste (and complete: ``name_en`` is left for a person to write) into ``mappings/registry/``."""
     import json
 
+    from stikg.core.hashing import digest
     from stikg.core.text import name_key
-    from stikg.rdf.vocab import digest
 
     abbr = re.search(r"[(（]\s*([A-Za-z][A-Za-z0-9\-]{1,12})\s*[)）]", name)
     ident = abbr.group(1).lower() if abbr and kind == "organization" else f"new-{digest(kind, name_key(name), length=8)}"

@@ -42,8 +42,8 @@ from pathlib import Path
 from typing import Any
 
 from stikg.core.errors import StikgError
+from stikg.rdf.vocab import STIKG_NS as STIKG
 
-STIKG = "https://w3id.org/stikg/ontology#"
 STAGES = ("request", "budget_draft", "budget", "supplementary", "fund", "other")
 BUDGET_PREFERENCE = ("budget", "budget_draft", "request")
 LIBRARY_QUERIES = ("program_citations", "program_organizations", "funding_flows", "hubs", "program_budget")

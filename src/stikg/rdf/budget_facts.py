@@ -39,9 +39,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from stikg.rdf import vocab
-from stikg.rdf.vocab import STIKG
-
-Triple = tuple
+from stikg.rdf.vocab import STIKG, Triple
 
 _TRUE = Literal(True)
 _FALSE = Literal(False)

@@ -20,11 +20,10 @@ from rdflib.compare import to_canonical_graph
 
 from stikg.core import atomic
 from stikg.core.errors import StikgError
+from stikg.core.hashing import sha256_of_file
 from stikg.core.parallel import run_groups
 from stikg.rdf import serialize
-from stikg.rdf.vocab import PREFIXES
-
-Triple = tuple
+from stikg.rdf.vocab import PREFIXES, Triple
 
 
 def canonical_triples(graph: Graph) -> set[Triple]:
@@ -67,7 +66,7 @@ def sha256_file(path: Path) -> str:
         st = path.stat()
         if (st.st_size, st.st_mtime_ns) == known[:2]:
             return known[2]
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return sha256_of_file(path)
 
 
 def write_json(path: Path, data: Mapping) -> None:

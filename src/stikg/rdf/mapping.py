@@ -16,9 +16,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from stikg.inputs.corpus import CatalogEntry, Document
 from stikg.rdf import vocab
-from stikg.rdf.vocab import CITO, ORG, SCHEMA, STIKG
-
-Triple = tuple[URIRef, URIRef, URIRef | Literal]
+from stikg.rdf.vocab import CITO, ORG, SCHEMA, STIKG, Triple
 
 LICENSE_DATA = URIRef("https://www.digital.go.jp/resources/open_data/public_data_license_v1.0")
 GOV_TERMS = URIRef("https://www.digital.go.jp/resources/open_data")

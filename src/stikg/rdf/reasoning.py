@@ -29,8 +29,8 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from stikg.core.config import base_iri
 from stikg.core.errors import StikgError
+from stikg.rdf.vocab import Triple
 
-Triple = tuple
 ENGINES = ("owlrl", "fast")
 
 # Entailments that say nothing a user can use; kept out of the inferred graph to keep it readable.

@@ -22,9 +22,8 @@ from json.encoder import encode_basestring
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from stikg.rdf.vocab import PREFIXES
+from stikg.rdf.vocab import PREFIXES, Triple
 
-Triple = tuple
 FORMATS = ("ttl", "nt", "nq", "trig", "jsonld")
 MEDIA_TYPES = {
     "ttl": "text/turtle", "nt": "application/n-triples", "nq": "application/n-quads",

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.term import Node
 
 from stikg.core.config import base_iri
+from stikg.core.hashing import digest
 from stikg.core.text import name_key
 
-STIKG = Namespace("https://w3id.org/stikg/ontology#")
+Triple = tuple[Node, Node, Node]
+"""A triple of rdflib terms: the one triple type of the build (sets of them are graphs)."""
+STIKG_NS = "https://w3id.org/stikg/ontology#"
+"""The ontology namespace, as a string (for modules that handle IRIs as text)."""
+STIKG = Namespace(STIKG_NS)
 ONTOLOGY_IRI = URIRef("https://w3id.org/stikg/ontology")
 CITO = Namespace("http://purl.org/spar/cito/")
 ORG = Namespace("http://www.w3.org/ns/org#")
@@ -81,12 +85,6 @@ def role_concept(code: str) -> URIRef:
 
 def kind_concept(code: str) -> URIRef:
     return STIKG[f"kind-{code}"]
-
-
-def digest(*parts: object, length: int = 16) -> str:
-    """A stable short hash of the parts (used for fact IRIs; never line numbers alone)."""
-    text = "\x1f".join("" if p is None else str(p) for p in parts)
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:length]
 
 
 def entity(kind: str, slug: str) -> URIRef:

@@ -20,9 +20,8 @@ from stikg.inputs.corpus import Document
 from stikg.rdf import kgwriter, vocab
 from stikg.rdf.mapping import date_literal, en, integer, ja
 from stikg.rdf.serialize import MEDIA_TYPES
-from stikg.rdf.vocab import DCAT, VOID
+from stikg.rdf.vocab import DCAT, VOID, Triple
 
-Triple = tuple
 CC_BY = URIRef("https://creativecommons.org/licenses/by/4.0/")
 GOV_TERMS = URIRef("https://www.digital.go.jp/resources/open_data/public_data_license_v1.0")
 DUMPS = {"dataset.nq": "nq", "dataset.trig": "trig", "dataset.jsonld": "jsonld", "stikg.ttl": "ttl"}

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from stikg.query import Term, compact_iri, standard_prefixes
+from stikg.rdf.vocab import STIKG_NS as STIKG
 
-STIKG = "https://w3id.org/stikg/ontology#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -32,7 +32,7 @@ CSS = "/static/ld/ld.css"
 ALTERNATES = (("ttl", "Turtle", "text/turtle"), ("jsonld", "JSON-LD", "application/ld+json"),
               ("nt", "N-Triples", "application/n-triples"))
 
-Triple = tuple[Term, Term, Term]
+TermTriple = tuple[Term, Term, Term]
 Linker = Callable[[str], str | None]
 
 
@@ -69,7 +69,7 @@ def layout(title: str, body: str, *, lang: str = "ja", head: str = "") -> str:
 class Graph:
     """The triples of a description, indexed by subject (IRIs and literals as :class:`Term`)."""
 
-    triples: Sequence[Triple]
+    triples: Sequence[TermTriple]
     by_subject: dict[str, list[tuple[str, Term]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -293,7 +293,7 @@ def incoming_section(rows: Iterable[tuple[str, str, str]], linker: Linker, total
             f'<ul class="incoming">{"".join(items)}</ul>{more}</section>')
 
 
-def entity_page(iri: str, path: str, triples: Sequence[Triple], linker: Linker,
+def entity_page(iri: str, path: str, triples: Sequence[TermTriple], linker: Linker,
                 incoming: Sequence[tuple[str, str, str]] = (), incoming_total: int = 0,
                 incoming_limit: int = 300) -> str:
     """The page of one entity: labels, types, its facts (programs), all statements, incoming links."""

@@ -23,9 +23,9 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from stikg.core.errors import StikgError
+from stikg.rdf.vocab import STIKG_NS as STIKG
 from stikg.web.html import esc
 
-STIKG = "https://w3id.org/stikg/ontology#"
 ONTOLOGY = URIRef("https://w3id.org/stikg/ontology")
 SCHEMA = "https://schema.org/"
 VANN = "http://purl.org/vocab/vann/"
