@@ -29,6 +29,7 @@ from stikg.core.normalize import fold, parse_date
 from stikg.extract.document import Doc, is_heading_like, is_section_heading, key, printed_slice
 from stikg.extract.pages import TANTOU_RE
 from stikg.extract.records import CitationRecord, ReportRow
+from stikg.inputs.registry import lookup
 
 QUOTED_BODY = "citation inside quoted policy text"
 UNREAD = "decision text without a recognisable strategy name"
@@ -178,13 +179,9 @@ class CitationExtractor:
         printed = re.sub(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])", "", name).strip()
         printed = re.sub(r"等$", "", printed).strip()
         printed = _QUALIFIER.sub("", printed).strip()  # 附帯決議(衆・参): the houses are not the name
-        if self.registry is not None:
-            try:
-                entry = self.registry.resolve("strategy", printed)
-            except Exception:
-                entry = None
-            if entry is not None:
-                return entry.name_ja
+        entry = lookup(self.registry, "strategy", printed)
+        if entry is not None:
+            return entry.name_ja
         return printed
 
     # ------------------------------------------------------------------ logical lines
@@ -312,12 +309,7 @@ class CitationExtractor:
         return found
 
     def _known(self, name: str) -> bool:
-        if self.registry is None:
-            return False
-        try:
-            return self.registry.resolve("strategy", name) is not None
-        except Exception:
-            return False
+        return lookup(self.registry, "strategy", name) is not None
 
     def _excerpt(self, i: int) -> _Found | None:
         """``…資料2-2より抜粋`` (joined with the dated line above when the date is there)."""
@@ -422,13 +414,9 @@ class CitationExtractor:
 
     def _kind(self, canonical: str, f: _Found) -> str:
         """The registry's type when it knows the name, else the rule's kind, else by the name."""
-        if self.registry is not None:
-            try:
-                entry = self.registry.resolve("strategy", canonical)
-            except Exception:
-                entry = None
-            if entry is not None and hasattr(entry, "data"):
-                return str(entry.data.get("type") or "strategy")
+        entry = lookup(self.registry, "strategy", canonical)
+        if entry is not None and hasattr(entry, "data"):
+            return str(entry.data.get("type") or "strategy")
         return f.kind or basis_kind(canonical, f.body)
 
     def _laws_and_state_policies(self, i: int, text: str, taken: list[tuple[int, int]]) -> list[_Found]:

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from stikg.core.normalize import era_year, fold, parse_amount
 from stikg.core.text import name_key
+from stikg.inputs.registry import Resolver
 
 # ------------------------------------------------------------------ vocabulary of the genre
 
@@ -325,7 +326,7 @@ class Doc:
 
     doc_id: str
     lines: list[Line]
-    registry: object | None = None
+    registry: Resolver | None = None
     pages: list[Page] = field(default_factory=list)
     page_of: list[int] = field(default_factory=list)  # line index → page index
     fiscal_year: int | None = None  # the document's fiscal year (text, else argument)

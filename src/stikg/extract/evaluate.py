@@ -32,6 +32,7 @@ from pathlib import Path
 
 from stikg.core.errors import StikgError
 from stikg.core.text import name_key, nfkc
+from stikg.inputs.registry import Resolver, lookup
 
 TABLES = ("amounts", "citations", "organizations", "flows")
 
@@ -113,19 +114,15 @@ def _doc(value: object) -> str:
     return Path(str(value or "").strip()).name
 
 
-def strategy_key(name: str, registry: object | None = None) -> str:
+def strategy_key(name: str, registry: Resolver | None = None) -> str:
     """Registry id of a strategy name, else its name key."""
-    if registry is not None:
-        try:
-            entry = registry.resolve("strategy", name)
-        except Exception:
-            entry = None
-        if entry is not None:
-            return "id:" + entry.id
+    entry = lookup(registry, "strategy", name)
+    if entry is not None:
+        return "id:" + entry.id
     return "key:" + name_key(name or "")
 
 
-def row_key(table: str, row: dict, registry: object | None = None) -> tuple:
+def row_key(table: str, row: dict, registry: Resolver | None = None) -> tuple:
     """The matching key of one CSV row of ``table`` (see the module docstring)."""
     from stikg.extract.organizations import org_key
 
@@ -143,7 +140,7 @@ def row_key(table: str, row: dict, registry: object | None = None) -> tuple:
     raise ValueError(f"unknown table {table!r}")
 
 
-def score_rows(table: str, gold: list[dict], pred: list[dict], registry: object | None = None) -> TableScore:
+def score_rows(table: str, gold: list[dict], pred: list[dict], registry: Resolver | None = None) -> TableScore:
     """Multiset-match predicted rows against gold rows of one table."""
     gold_keys: dict[tuple, list[str]] = {}
     pred_keys: dict[tuple, list[str]] = {}
@@ -183,7 +180,7 @@ def _documents(gold_dir: Path) -> list[str | None]:
     return sorted(p.name for p in gold_dir.iterdir() if p.is_dir() and any((p / f"{t}.csv").exists() for t in TABLES))
 
 
-def evaluate_dirs(gold_dir: str | Path, pred_dir: str | Path, registry: object | None = None,
+def evaluate_dirs(gold_dir: str | Path, pred_dir: str | Path, registry: Resolver | None = None,
                   registry_name: str = "none") -> EvalResult:
     """Score every table of every gold document against the predictions."""
     gold_dir, pred_dir = Path(gold_dir), Path(pred_dir)

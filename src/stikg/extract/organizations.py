@@ -29,6 +29,7 @@ from stikg.core.text import name_key
 from stikg.extract.document import Doc
 from stikg.extract.pages import TANTOU_RE
 from stikg.extract.records import OrganizationRecord, ReportRow
+from stikg.inputs.registry import Resolver, lookup
 
 NO_ROLE = "organisation named without a role cue"
 
@@ -100,15 +101,11 @@ _GENERIC_WORDS = {
 _NOT_AN_ORG_PREFIX = ("各", "本", "当", "同", "他", "全国", "関係", "諸", "我が国", "海外", "国内", "地方", "全て")
 
 
-def org_type(name: str, registry: object | None = None) -> str | None:
+def org_type(name: str, registry: Resolver | None = None) -> str | None:
     """Type of a known organisation (registry first, then the built-in table), or None."""
-    if registry is not None:
-        try:
-            entry = registry.resolve("organization", name)
-        except Exception:
-            entry = None
-        if entry is not None:
-            return str(entry.data.get("type", "other")) if hasattr(entry, "data") else "other"
+    entry = lookup(registry, "organization", name)
+    if entry is not None:
+        return str(entry.data.get("type", "other")) if hasattr(entry, "data") else "other"
     k = name_key(_strip_legal(name))
     if k in _TYPE:
         return _TYPE[k]
@@ -127,18 +124,14 @@ def _strip_legal(name: str) -> str:
     return s
 
 
-def org_key(name: str, registry: object | None = None) -> str:
+def org_key(name: str, registry: Resolver | None = None) -> str:
     """Matching key of an organisation: the registry id when the name resolves; else the
     built-in full name (``AMED``, ``日本医療研究開発機構（AMED）`` and ``日本医療研究開発機構``
     agree); else a Latin abbreviation in brackets (``X（TMM）`` = ``TMM``, ``NCBN（…）`` = ``NCBN``);
     else :func:`stikg.core.text.name_key` of the name without a trailing bracketed qualifier."""
-    if registry is not None:
-        try:
-            entry = registry.resolve("organization", name)
-        except Exception:
-            entry = None
-        if entry is not None:
-            return "id:" + entry.id
+    entry = lookup(registry, "organization", name)
+    if entry is not None:
+        return "id:" + entry.id
     s = name.replace("（", "(").replace("）", ")").strip()
     k = name_key(_strip_legal(s))
     if k in _CANON:
@@ -181,7 +174,7 @@ class Mention:
     known: bool
 
 
-def mentions(text: str, printed: str, registry: object | None = None) -> list[Mention]:
+def mentions(text: str, printed: str, registry: Resolver | None = None) -> list[Mention]:
     """Organisation mentions of a line (known names first; generic suffix names where free)."""
     out: list[Mention] = []
     for m in KNOWN_RE.finditer(text):

@@ -50,6 +50,7 @@ from stikg.extract.document import (
     strip_enum,
     yen_matches,
 )
+from stikg.inputs.registry import Registry, lookup
 
 TANTOU_RE = re.compile(r"[(（【]\s*担当(?:課|部署|部局|課室)?\s*[:：】]")
 _QUOTED_PROGRAM = re.compile(r"「([^「」]{3,60}?(?:事業|プログラム|プロジェクト|計画))」")
@@ -139,12 +140,7 @@ _PROGRAM_SUFFIX = re.compile(r"(?:事業|プログラム|プロジェクト|イ�
 
 def _resolves(doc: Doc, kind: str, name: str) -> bool:
     """Does the document's registry (if any) know ``name`` as a ``kind``?"""
-    if doc.registry is None:
-        return False
-    try:
-        return doc.registry.resolve(kind, name) is not None
-    except Exception:  # a registry-like object that cannot answer: no evidence
-        return False
+    return lookup(doc.registry, kind, name) is not None
 
 
 def _program_like(doc: Doc, name: str) -> bool:
@@ -646,7 +642,7 @@ def _summary_line_program(doc: Doc, p: int) -> str | None:
 _REGISTRY_NAMES: dict[int, tuple[object, list[tuple[str, object]]]] = {}
 
 
-def _program_names(registry: object) -> list[tuple[str, object]]:
+def _program_names(registry: Registry) -> list[tuple[str, object]]:
     """(name key, entry) of every program name, alias and short name, longest first (cached)."""
     cached = _REGISTRY_NAMES.get(id(registry))
     if cached is not None and cached[0] is registry:
@@ -664,7 +660,7 @@ def _program_names(registry: object) -> list[tuple[str, object]]:
     return names
 
 
-def registry_mentions(text: str, registry: object) -> set[str]:
+def registry_mentions(text: str, registry: Registry) -> set[str]:
     """Ids of the registered programs a line names (longest names first, no overlaps, a Latin name
     only as a whole word, an upper-case short name such as PRIME or FORCE only in upper case)."""
     k = key(text)

@@ -19,6 +19,7 @@ from stikg.extract.document import (
 from stikg.extract.organizations import is_generic
 from stikg.extract.pages import segment
 from stikg.extract.records import ExtractionResult, ReportRow, UnresolvedRow
+from stikg.inputs.registry import Resolver, lookup
 
 # --kind (catalog vocabulary) → the stage of unlabelled figures when the text gives none
 KIND_STAGE = {
@@ -70,7 +71,7 @@ def extract_document(
     doc_id: str,
     fiscal_year: int | None = None,
     kind: str | None = None,
-    registry: object | None = None,
+    registry: Resolver | None = None,
     override: bool = False,
 ) -> ExtractionResult:
     """Extract every record of one document (``lines`` as read, 1-based numbering in records).
@@ -205,7 +206,7 @@ def unattributed(result: ExtractionResult, doc: Doc) -> list[ReportRow]:
     return rows
 
 
-def unresolved_names(result: ExtractionResult, registry: object | None) -> list[UnresolvedRow]:
+def unresolved_names(result: ExtractionResult, registry: Resolver | None) -> list[UnresolvedRow]:
     """Printed names the registry does not know (every name when there is no registry), once
     each, at the first line they appear."""
     first: dict[tuple[str, str], int] = {}
@@ -230,12 +231,8 @@ def unresolved_names(result: ExtractionResult, registry: object | None) -> list[
                 note("organization", name, f.line)
     rows = []
     for (kind, name), line in first.items():
-        if registry is not None:
-            try:
-                if registry.resolve(kind, name) is not None:
-                    continue
-            except Exception:
-                pass
+        if lookup(registry, kind, name) is not None:
+            continue
         rows.append(UnresolvedRow(result.doc, line, kind, name, proposed_entry(kind, name, basis.get(name))))
     rows.sort(key=lambda r: (r.kind, r.line, r.name))
     return rows

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -133,6 +133,20 @@ class Entry:
     def get(self, key: str, default: Any = None) -> Any:
         """``data[key]``, or ``default`` when the entry does not set it."""
         return self.data.get(key, default)
+
+
+class Resolver(Protocol):
+    """What the extraction, mapping and scoring need of a registry: the entry a printed name
+    refers to, or None when it knows no such name (:meth:`Registry.resolve`; test doubles too)."""
+
+    def resolve(self, kind: str, printed: str | None) -> Any: ...
+
+
+def lookup(registry: Resolver | None, kind: str, printed: str | None) -> Any:
+    """The entry ``printed`` names, or None when there is no registry or it does not know the name.
+
+    The one "not found" is None: an unknown ``kind`` is a programming error and raises."""
+    return None if registry is None else registry.resolve(kind, printed)
 
 
 @dataclass
