@@ -1,4 +1,4 @@
-"""The lineage graph (stikg.lineage.model): records from SPARQL, graph, filters, ranking, paths, export,
+"""The lineage graph (stikg.lineage): records from SPARQL, graph, filters, ranking, paths, export,
 the `stikg lineage` / `stikg viz` commands and the /lineage route — on the SPARQL fixture."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import networkx as nx
 import pytest
 
 from servers import make_fixture_project
+from stikg import lineage as L
 from stikg.cli import main
-from stikg.lineage import model as L
 from stikg.query import embedded_backend, library
 from stikg.store import open_store
 from stikg.web.server import Server
@@ -231,7 +231,7 @@ def test_export_is_deterministic_and_readable(fixture, tmp_path):
 
 def test_export_is_byte_identical_across_hash_seeds(fixture):
     code = ("import sys; from pathlib import Path; from stikg.core.config import Paths; "
-            "from stikg.lineage.model import export_network; sys.stdout.write(export_network(Paths(Path(sys.argv[1])), sys.argv[2]))")
+            "from stikg.lineage import export_network; sys.stdout.write(export_network(Paths(Path(sys.argv[1])), sys.argv[2]))")
     for fmt in ("graphml", "gexf"):
         outs = {subprocess.run([sys.executable, "-c", code, str(fixture.root), fmt], capture_output=True, check=True,
                                env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}).stdout for seed in ("1", "2")}

@@ -13,7 +13,7 @@ from collections import defaultdict
 import pytest
 
 from servers import REAL_KG, make_real_project
-from stikg.lineage import model as L
+from stikg import lineage as L
 from stikg.query import embedded_backend, library, run_query
 from stikg.rdf.budget_facts import Figure, derive, totals
 from stikg.store import open_store

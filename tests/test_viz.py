@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from stikg.lineage import model as L
+from stikg import lineage as L
 from stikg.web import lineage_page as viz
 
 BASE = "https://w3id.org/stikg/"
@@ -87,12 +87,12 @@ def test_page_data_matches_the_graph():
 
 
 def test_vendored_scripts_are_recorded():
-    vendor = (viz.resources.files("stikg") / "static" / "vendor" / "VENDOR.md").read_text(encoding="utf-8")
+    vendor = (viz.resources.files("stikg.web") / "static" / "vendor" / "VENDOR.md").read_text(encoding="utf-8")
     for rel in viz.VENDOR_SCRIPTS:
         folder = rel.split("/")[2]
         name, version = folder.rsplit("-", 1)
         assert f"| {name} | {version}" in vendor
-        assert (viz.resources.files("stikg") / "static" / "vendor" / folder / "LICENSE").is_file()
+        assert (viz.resources.files("stikg.web") / "static" / "vendor" / folder / "LICENSE").is_file()
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed (Debian package graphviz)")

@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
 
     paths = Paths(find_root())
     if args.format in GRAPH_FORMATS:
-        from stikg.lineage.model import export_network  # networkx lineage graph (Gephi formats)
+        from stikg.lineage import export_network  # networkx lineage graph (Gephi formats)
 
         data = export_network(paths, args.format)
     else:

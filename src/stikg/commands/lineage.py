@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from stikg.core.config import Paths, find_root
-from stikg.lineage.model import (
+from stikg.lineage import (
     STAGES,
     LineageData,
     fetch_embedded,
@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         text = path_text(data, resolve_program(data, args.program), args.format)
     else:
         if args.fiscal_year is not None and args.fiscal_year not in data.fiscal_years():
-            from stikg.lineage.model import LineageError
+            from stikg.lineage import LineageError
 
             raise LineageError(f"no amounts for fiscal year {args.fiscal_year}; fiscal years: "
                                f"{', '.join(map(str, data.fiscal_years()))}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from stikg.core import atomic
 from stikg.core.config import Paths, find_root
-from stikg.lineage.model import (
+from stikg.lineage import (
     STAGES,
     Filters,
     LineageError,

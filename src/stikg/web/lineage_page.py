@@ -20,7 +20,7 @@ from importlib import resources
 from typing import Any
 
 from stikg.core.config import base_iri
-from stikg.lineage.model import (
+from stikg.lineage import (
     STAGES,
     Filters,
     LineageData,
@@ -100,7 +100,7 @@ def page_data(data: LineageData, filters: Filters | None = None, *, mode: str = 
             "title": title, "mode": mode, "server_url": server_url.rstrip("/"), "base": base,
             "latest_fiscal_year": data.latest_fiscal_year(), "fiscal_years": data.fiscal_years(),
             "stages": [s for s in STAGES if any(a.stage == s for a in data.amounts)],
-            # the one stage shown for a year when none is chosen (stikg.lineage.model.default_stage)
+            # the one stage shown for a year when none is chosen (stikg.lineage.default_stage)
             "default_stages": {str(y): default_stage(data, y) for y in data.fiscal_years()},
         },
         "initial": {

@@ -17,7 +17,7 @@ import json
 import threading
 from typing import Any
 
-from stikg.lineage.model import STAGES, Filters, LineageData, LineageError, fetch
+from stikg.lineage import STAGES, Filters, LineageData, LineageError, fetch
 from stikg.web.http import HTTPError, Response
 from stikg.web.lineage_page import page_data, render_page
 from stikg.web.workers import Job
