@@ -22,13 +22,11 @@ from json.encoder import encode_basestring
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
+from stikg.rdf.formats import RDF_FORMATS
 from stikg.rdf.vocab import PREFIXES, Triple
 
 FORMATS = ("ttl", "nt", "nq", "trig", "jsonld")
-MEDIA_TYPES = {
-    "ttl": "text/turtle", "nt": "application/n-triples", "nq": "application/n-quads",
-    "trig": "application/trig", "jsonld": "application/ld+json",
-}
+MEDIA_TYPES = {code: RDF_FORMATS[code].media_type for code in FORMATS}
 
 # A conservative PN_LOCAL: letters, digits, '_', '-', '.', not starting with '-' or '.', not ending with '.'.
 _SAFE_LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?$")

@@ -36,6 +36,7 @@ from stikg.core.config import Paths, base_iri, find_root
 from stikg.core.errors import StikgError
 from stikg.query import AskResult, GraphResult, QueryError, SelectResult, Term
 from stikg.rdf import serialize
+from stikg.rdf.formats import content_type, offers
 from stikg.web import html as pages
 from stikg.web.http import HTTPError, Request, Response, negotiate
 from stikg.web.sparql_app import App
@@ -46,28 +47,12 @@ KINDS = ("program", "strategy", "organization", "hub", "document", "allocation",
 VOID_KINDS = ("dataset", "distribution")
 ONTOLOGY_IRI = "https://w3id.org/stikg/ontology"
 ONTOLOGY_NS = ONTOLOGY_IRI + "#"
-EXTENSIONS = {
-    "html": "text/html; charset=utf-8",
-    "ttl": "text/turtle; charset=utf-8",
-    "jsonld": "application/ld+json; charset=utf-8",
-    "nt": "application/n-triples; charset=utf-8",
-    "rdf": "application/rdf+xml; charset=utf-8",
-}
-OFFERS = {
-    "text/html": "html", "application/xhtml+xml": "html",
-    "text/turtle": "ttl", "application/x-turtle": "ttl",
-    "application/ld+json": "jsonld", "application/json": "jsonld",
-    "application/n-triples": "nt",
-    "application/rdf+xml": "rdf",
-}
-DUMPS = {
-    "dataset.nq": "application/n-quads; charset=utf-8",
-    "dataset.trig": "application/trig; charset=utf-8",
-    "dataset.jsonld": "application/ld+json; charset=utf-8",
-    "stikg.ttl": "text/turtle; charset=utf-8",
-    "void.ttl": "text/turtle; charset=utf-8",
-    "context.jsonld": "application/ld+json; charset=utf-8",
-}
+PAGE_FORMATS = ("html", "ttl", "jsonld", "nt", "rdf")
+EXTENSIONS = {code: content_type(code) for code in PAGE_FORMATS}
+# on an entity IRI, plain JSON means JSON-LD (on /sparql it means SPARQL results)
+OFFERS = {**offers(("html", "ttl", "jsonld")), "application/json": "jsonld", **offers(("nt", "rdf"))}
+DUMPS = {name: content_type(name.rsplit(".", 1)[1])
+         for name in ("dataset.nq", "dataset.trig", "dataset.jsonld", "stikg.ttl", "void.ttl", "context.jsonld")}
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
     "Referrer-Policy": "no-referrer",

@@ -35,6 +35,7 @@ from stikg.query import (
     read_only_refusal,
     syntax_error_message,
 )
+from stikg.rdf.formats import RDF_FORMATS, RESULT_FORMATS, content_type, offers
 from stikg.web.http import HTTPError
 
 log = logging.getLogger("stikg.web.server")
@@ -42,36 +43,9 @@ log = logging.getLogger("stikg.web.server")
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_MAX_RESULTS = 10_000
 DEFAULT_MAX_BODY = 1 << 20
-SELECT_TYPES = {
-    "application/sparql-results+json": "json",
-    "application/json": "json",
-    "application/sparql-results+xml": "xml",
-    "application/xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-}
-GRAPH_TYPES = {
-    "text/turtle": "ttl",
-    "application/x-turtle": "ttl",
-    "application/n-triples": "nt",
-    "text/plain": "nt",
-    "application/rdf+xml": "rdf",
-    "application/ld+json": "jsonld",
-    "application/n-quads": "nq",
-    "application/trig": "trig",
-}
-CONTENT_TYPES = {
-    "json": "application/sparql-results+json; charset=utf-8",
-    "xml": "application/sparql-results+xml; charset=utf-8",
-    "csv": "text/csv; charset=utf-8",
-    "tsv": "text/tab-separated-values; charset=utf-8",
-    "ttl": "text/turtle; charset=utf-8",
-    "nt": "application/n-triples; charset=utf-8",
-    "rdf": "application/rdf+xml; charset=utf-8",
-    "jsonld": "application/ld+json; charset=utf-8",
-    "nq": "application/n-quads; charset=utf-8",
-    "trig": "application/trig; charset=utf-8",
-}
+SELECT_TYPES = offers(RESULT_FORMATS)
+GRAPH_TYPES = {**offers(("ttl", "nt")), "text/plain": "nt", **offers(("rdf", "jsonld", "nq", "trig"))}
+CONTENT_TYPES = {code: content_type(code) for code in (*RESULT_FORMATS, *RDF_FORMATS)}
 
 
 # ------------------------------------------------------------------------- read-only policy
