@@ -33,6 +33,7 @@ from stikg.rdf.budget_facts import budget_triples
 from stikg.rdf.kgwriter import canonical_triples, sha256_file, write_dataset, write_json
 from stikg.rdf.mapping import Mapper
 from stikg.rdf.reasoning import reason
+from stikg.rdf.turtle_folder import load_turtle_folder
 from stikg.rdf.validation import ValidationReport, load_shapes, validate, validate_prefiltered
 from stikg.rdf.vocab import Triple
 
@@ -68,16 +69,7 @@ class BuildResult:
 
 def load_ontology(paths: Paths) -> Graph:
     """Parse every ``ontology/*.ttl``."""
-    graph = Graph()
-    files = sorted(paths.ontology.glob("*.ttl"))
-    if not files:
-        raise StikgError("no ontology file (*.ttl)", paths.ontology)
-    for path in files:
-        try:
-            graph.parse(path, format="turtle")
-        except Exception as exc:  # rdflib parsers raise several exception types
-            raise StikgError(f"ontology does not parse: {exc}", path) from None
-    return graph
+    return load_turtle_folder(paths.ontology, "ontology")
 
 
 def load_registry(paths: Paths):

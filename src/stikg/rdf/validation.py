@@ -15,7 +15,7 @@ from rdflib.compare import to_canonical_graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF, SH, XSD
 
-from stikg.core.errors import StikgError
+from stikg.rdf.turtle_folder import load_turtle_folder
 
 SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
@@ -74,16 +74,7 @@ class ValidationReport:
 
 def load_shapes(directory: Path) -> Graph:
     """All ``*.ttl`` shape files of a directory, as one graph."""
-    shapes = Graph()
-    files = sorted(Path(directory).glob("*.ttl"))
-    if not files:
-        raise StikgError("no SHACL shape files (*.ttl)", directory)
-    for path in files:
-        try:
-            shapes.parse(path, format="turtle")
-        except Exception as exc:  # rdflib raises many parser-specific types
-            raise StikgError(f"shapes do not parse: {exc}", path) from None
-    return shapes
+    return load_turtle_folder(directory, "SHACL shapes")
 
 
 def validate(data: Graph, shapes: Graph, ontology: Graph | None = None,

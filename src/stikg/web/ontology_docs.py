@@ -22,7 +22,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from stikg.core.errors import StikgError
+from stikg.rdf.turtle_folder import load_turtle_folder
 from stikg.rdf.vocab import STIKG_NS as STIKG
 from stikg.web.html import esc
 
@@ -52,16 +52,7 @@ MAPPINGS = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch,
 
 def load(directory: Path) -> Graph:
     """Every ``*.ttl`` of the ontology directory, parsed into one graph."""
-    graph = Graph()
-    files = sorted(Path(directory).glob("*.ttl"))
-    if not files:
-        raise StikgError("no ontology file (*.ttl)", directory)
-    for path in files:
-        try:
-            graph.parse(path, format="turtle")
-        except Exception as exc:  # rdflib raises assorted parser errors
-            raise StikgError(f"ontology does not parse: {exc}", path) from None
-    return graph
+    return load_turtle_folder(directory, "ontology")
 
 
 def own(term: object) -> bool:
