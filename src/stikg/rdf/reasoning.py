@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from itertools import repeat
 
 import owlrl
@@ -386,35 +387,57 @@ def fast_closure(asserted: Iterable[Triple], ontology: Graph, schema: Schema | N
             gc.enable()
 
 
-def _fast_closure(asserted: Iterable[Triple], rules: _Rules) -> set[Triple]:
-    if not isinstance(asserted, (set, frozenset)):
-        asserted = set(asserted)
-    base = base_iri()
-    kinds = _Kinds()
-    type_ = rules.type
-    plans_get = rules.plans.get
-    plans_by_text = rules.plans_by_text.get
-    type_plans = _TYPE_PLANS
-    canon = rules.canon
+@dataclass
+class _Run:
+    """The working state of one fast closure, shared by its rule steps."""
 
-    asserted_types: dict = {}  # node -> its asserted classes (canonical)
-    members: list[list] = [[] for _ in rules.groups]  # per class group: the nodes given it (repeats)
-    odd_types: list = []       # (node, class) entailed through a sub-property of rdf:type
-    derived: set = set()       # entailed non-type triples about our entities (asserted ones included)
-    derived_add = derived.add
-    join_known: set = set()
-    by_sp: dict = defaultdict(set)  # (s, p) -> {o}, for the predicates prp-trp / prp-spo2 join on
-    by_po: dict = defaultdict(set)  # (p, o) -> {s}
-    todo: list = []
-    irreflexive_hits: set = set()   # (x, p): (x, p, x) holds for an irreflexive p
-    functional_values: dict = {p: {} for p in rules.functional}  # p -> {s: first o}
-    functional_clash: dict = {}      # (s, p) -> {o}, when more than one
-    ifunctional_subjects: dict = {p: {} for p in rules.inverse_functional}  # p -> {o: first s}
-    ifunctional_clash: dict = {}     # (p, o) -> {s}, when more than one
+    rules: _Rules
+    asserted: set
+    base: str = field(default_factory=base_iri)
+    kinds: _Kinds = field(default_factory=_Kinds)
+    asserted_types: dict = field(default_factory=dict)  # node -> its asserted classes (canonical)
+    members: list = field(default_factory=list)  # per class group: the nodes given it (repeats)
+    odd_types: list = field(default_factory=list)  # (node, class) entailed through a sub-property of rdf:type
+    derived: set = field(default_factory=set)  # entailed non-type triples about our entities
+    join_known: set = field(default_factory=set)
+    by_sp: dict = field(default_factory=lambda: defaultdict(set))  # (s, p) -> {o}, for prp-trp / prp-spo2
+    by_po: dict = field(default_factory=lambda: defaultdict(set))  # (p, o) -> {s}
+    todo: list = field(default_factory=list)
+    irreflexive_hits: set = field(default_factory=set)  # (x, p): (x, p, x) holds for an irreflexive p
+    functional_values: dict = field(default_factory=dict)  # p -> {s: first o}
+    functional_clash: dict = field(default_factory=dict)  # (s, p) -> {o}, when more than one
+    ifunctional_subjects: dict = field(default_factory=dict)  # p -> {o: first s}
+    ifunctional_clash: dict = field(default_factory=dict)  # (p, o) -> {s}, when more than one
 
-    def ours(node, flags: int) -> bool:
+    def __post_init__(self) -> None:
+        self.members = [[] for _ in self.rules.groups]
+        self.functional_values = {p: {} for p in self.rules.functional}
+        self.ifunctional_subjects = {p: {} for p in self.rules.inverse_functional}
+
+    def ours(self, node, flags: int) -> bool:
         """Whether triples about ``node`` are kept (an IRI under the base, not an ontology term)."""
-        return bool(flags & _IRI) and str.startswith(node, base) and not str.startswith(node, _ONTOLOGY_NS)
+        return bool(flags & _IRI) and str.startswith(node, self.base) and not str.startswith(node, _ONTOLOGY_NS)
+
+
+def _fast_closure(asserted: Iterable[Triple], rules: _Rules) -> set[Triple]:
+    """The fast engine, rule step by rule step (each a function below)."""
+    run = _Run(rules, asserted if isinstance(asserted, (set, frozenset)) else set(asserted))
+    expand = _plan_expander(run)
+    _expand_asserted(run, expand)
+    _join_to_fixpoint(run, expand)
+    inferred = _type_closure(run)
+    _refuse_same_as(run)
+    return inferred
+
+
+def _plan_expander(run: _Run):
+    """The per-triple rules (prp-dom, prp-rng, prp-spo1, prp-inv, prp-symp, and the bookkeeping
+    of prp-irp, prp-fp, prp-ifp) as one closure over the run's state, applying a triple's plan.
+    A closure with local names, not methods: it runs once per triple (a million times at scale)."""
+    members, odd_types, derived_add = run.members, run.odd_types, run.derived.add
+    join_known, by_sp, by_po, todo = run.join_known, run.by_sp, run.by_po, run.todo
+    irreflexive_hits, functional_values, functional_clash = run.irreflexive_hits, run.functional_values, run.functional_clash
+    ifunctional_subjects, ifunctional_clash, base = run.ifunctional_subjects, run.ifunctional_clash, run.base
 
     def join_add(triple) -> None:
         if triple not in join_known:
@@ -475,8 +498,15 @@ def _fast_closure(asserted: Iterable[Triple], rules: _Rules) -> set[Triple]:
         if plan.checks:
             checks(s, o, plan)
 
-    # Asserted triples: types apart, every other triple expanded by its predicate's plan.
-    for s, p, o in asserted:
+    return expand
+
+
+def _expand_asserted(run: _Run, expand) -> None:
+    """Step 1: every asserted triple — types kept apart, every other one expanded by its
+    predicate's plan."""
+    rules, kinds, asserted_types = run.rules, run.kinds, run.asserted_types
+    plans_get, plans_by_text, canon, type_plans = rules.plans.get, rules.plans_by_text.get, rules.canon, _TYPE_PLANS
+    for s, p, o in run.asserted:
         candidates = plans_by_text(str(p))
         if candidates is None:
             continue  # no rule mentions p
@@ -496,7 +526,12 @@ def _fast_closure(asserted: Iterable[Triple], rules: _Rules) -> set[Triple]:
         o_flags = kinds[type(o)]
         expand(s, o, s_flags, o_flags, plans[(s_flags & _LITERAL) << 1 | (o_flags & _LITERAL)])
 
-    # prp-trp and prp-spo2 on the indexed triples, to a fixpoint.
+
+def _join_to_fixpoint(run: _Run, expand) -> None:
+    """Step 2: prp-trp (transitive properties) and prp-spo2 (property chains) on the indexed
+    triples, to a fixpoint; each new triple is expanded by its own plan in turn."""
+    rules, kinds, asserted, derived_add = run.rules, run.kinds, run.asserted, run.derived.add
+    by_sp, by_po, todo, plans_get = run.by_sp, run.by_po, run.todo, rules.plans.get
     new_roots: set = set()
 
     def entail(s, p, o) -> None:
@@ -506,15 +541,13 @@ def _fast_closure(asserted: Iterable[Triple], rules: _Rules) -> set[Triple]:
         new_roots.add(triple)
         s_flags = kinds[type(s)]
         o_flags = kinds[type(o)]
-        if not o_flags & _BNODE and ours(s, s_flags):
+        if not o_flags & _BNODE and run.ours(s, s_flags):
             derived_add(triple)
         plans = plans_get(p)
         if plans is not None:
             expand(s, o, s_flags, o_flags, plans[(s_flags & _LITERAL) << 1 | (o_flags & _LITERAL)])
 
-    transitive = rules.transitive
-    chains_first = rules.chains_first
-    chains_second = rules.chains_second
+    transitive, chains_first, chains_second = rules.transitive, rules.chains_first, rules.chains_second
     while todo:
         s, p, o = todo.pop()
         if kinds[type(o)] & _LITERAL:
@@ -531,22 +564,27 @@ def _fast_closure(asserted: Iterable[Triple], rules: _Rules) -> set[Triple]:
             for x in list(by_po.get((first, s), ())):
                 entail(x, result, o)
 
-    inferred = derived - asserted
+
+def _type_closure(run: _Run) -> set[Triple]:
+    """Step 3: types. Each node's classes as a mask — what prp-dom / prp-rng gave it (closed),
+    then the closure of what it was asserted or entailed to be (cax-sco) — with cax-dw (disjoint
+    classes) and the checks of rdf:type as an irreflexive / (inverse-)functional property. Returns
+    every inferred triple (the non-type ones of steps 1–2 included)."""
+    rules, kinds, canon, odd_types = run.rules, run.kinds, run.rules.canon, run.odd_types
+    type_ = rules.type
+    inferred = run.derived - run.asserted
     if rules.uses_same_as:
         inferred = {t for t in inferred if not (t[1] == rules.same_as and t[0] == t[2])}
-
-    # Types: each node's classes as a mask: what prp-dom / prp-rng gave it (closed), then the closure
-    # of what it was asserted or entailed to be (cax-sco).
     entailed: dict = {}  # node -> mask
     entailed_get = entailed.get
-    for mask, nodes in zip(rules.groups, members, strict=True):
+    for mask, nodes in zip(rules.groups, run.members, strict=True):
         for node in dict.fromkeys(nodes):  # each node once (deduplicated in C)
             entailed[node] = entailed_get(node, 0) | mask
     for node, cls in odd_types:
         entailed[node] = entailed_get(node, 0) | rules.closure_mask(canon.setdefault(cls, cls))
     excluded = rules.trivial | {cls for _, cls in odd_types if kinds[type(cls)] & _BNODE}
 
-    errors = []
+    errors: list[str] = []
     type_checks = type_ in rules.irreflexive or type_ in rules.functional or type_ in rules.inverse_functional
     type_subjects: dict = defaultdict(set)  # only for an inverse-functional rdf:type
     outcomes: dict = {}  # (mask, asserted mask) -> (classes, new classes, disjoint pairs)
@@ -567,19 +605,18 @@ def _fast_closure(asserted: Iterable[Triple], rules: _Rules) -> set[Triple]:
             errors.append(f"{node} is in disjoint classes {a} and {b}")
         if type_checks:
             if type_ in rules.irreflexive and node in classes:
-                irreflexive_hits.add((node, type_))
+                run.irreflexive_hits.add((node, type_))
             if type_ in rules.functional and len(classes) > 1:
-                functional_clash[(node, type_)] = set(classes)
+                run.functional_clash[(node, type_)] = set(classes)
             if type_ in rules.inverse_functional:
                 for cls in classes:
                     if not kinds[type(cls)] & _LITERAL:
                         type_subjects[cls].add(node)
-        if new and ours(node, kinds[type(node)]):
+        if new and run.ours(node, kinds[type(node)]):
             inferred_update(zip(repeat(node), repeat(type_), new))
 
-    closure_mask = rules.closure_mask
-    bit = rules.bit
-    for node, asserted_classes in asserted_types.items():
+    closure_mask, bit = rules.closure_mask, rules.bit
+    for node, asserted_classes in run.asserted_types.items():
         mask = entailed.pop(node, 0)
         asserted_mask = 0
         for cls in asserted_classes:
@@ -590,22 +627,25 @@ def _fast_closure(asserted: Iterable[Triple], rules: _Rules) -> set[Triple]:
         finish(node, mask, 0)
     for cls, nodes in type_subjects.items():
         if len(nodes) > 1:
-            ifunctional_clash[(type_, cls)] = nodes
-    errors.extend(f"{x} {p} itself (irreflexive property)" for x, p in irreflexive_hits)
+            run.ifunctional_clash[(type_, cls)] = nodes
+    errors.extend(f"{x} {p} itself (irreflexive property)" for x, p in run.irreflexive_hits)
     if errors:
         raise InconsistentGraph("OWL 2 RL inconsistency: " + "; ".join(sorted(errors)[:5]))
-    # The fast engine does not implement owl:sameAs reasoning (prp-fp, prp-ifp, eq-*). On our data
-    # those rules never fire; if they would (a functional property with two values, an
-    # inverse-functional one shared by two subjects), refuse rather than silently differ from owlrl.
-    if functional_clash:
-        (s, p), values = min(functional_clash.items(), key=lambda item: (str(item[0][1]), str(item[0][0])))
+    return inferred
+
+
+def _refuse_same_as(run: _Run) -> None:
+    """Step 4: the fast engine does not implement owl:sameAs reasoning (prp-fp, prp-ifp, eq-*).
+    On our data those rules never fire; if they would (a functional property with two values, an
+    inverse-functional one shared by two subjects), refuse rather than silently differ from owlrl."""
+    if run.functional_clash:
+        (s, p), values = min(run.functional_clash.items(), key=lambda item: (str(item[0][1]), str(item[0][0])))
         raise StikgError(f"fast reasoner: {s} has {len(values)} values for functional property {p} "
                          "(owl:sameAs or inconsistency); build with --reasoner owlrl")
-    if ifunctional_clash:
-        (p, o), subjects = min(ifunctional_clash.items(), key=lambda item: (str(item[0][0]), str(item[0][1])))
+    if run.ifunctional_clash:
+        (p, o), subjects = min(run.ifunctional_clash.items(), key=lambda item: (str(item[0][0]), str(item[0][1])))
         raise StikgError(f"fast reasoner: {len(subjects)} subjects share {o} on inverse-functional "
                          f"property {p} (owl:sameAs); build with --reasoner owlrl")
-    return inferred
 
 
 def reason(asserted: Iterable[Triple], ontology: Graph, engine: str = "owlrl") -> set[Triple]:
