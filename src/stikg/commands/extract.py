@@ -10,8 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stikg.core.errors import StikgError
+
+if TYPE_CHECKING:
+    from stikg.inputs.registry import Resolver
 
 HELP = "Extract programs, amounts, citations, organisations and funding flows from one document, with line evidence."
 
@@ -38,7 +42,7 @@ def add_registry_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-registry", action="store_true", help="do not use the registry")
 
 
-def load_registry(args: argparse.Namespace) -> tuple[object | None, str]:
+def load_registry(args: argparse.Namespace) -> tuple[Resolver | None, str]:
     """The registry the arguments ask for, and a label for messages. Absent registry code or
     files mean no registry; a registry that exists but is malformed is an error."""
     if getattr(args, "no_registry", False):

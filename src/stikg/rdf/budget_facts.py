@@ -98,7 +98,7 @@ def derive(figures: Iterable[Figure], parents: Mapping[str, Iterable[str]]) -> l
     groups: dict[tuple, list[Figure]] = defaultdict(list)
     for f in figures:
         groups[(f.program, f.fiscal_year, f.stage, f.round, f.document)].append(f)
-    drafts = []
+    drafts: list[tuple] = []
     for (program, year, stage, rnd, document), members in sorted(groups.items(), key=lambda kv: repr(kv[0])):
         whole = [f for f in members if not f.partial]
         partial = not whole
@@ -132,11 +132,11 @@ def _int(term) -> int | None:
         return None
 
 
-def _allocations(triples: Iterable[Triple]) -> tuple[dict, dict[URIRef, set[URIRef]]]:
+def _allocations(triples: Iterable[Triple]) -> tuple[dict, dict[str, set[str]]]:
     """The allocations of ``triples`` (by IRI) and each programme's direct parents."""
     facts: dict = defaultdict(_Allocation)
     typed: set = set()
-    parents: dict[URIRef, set[URIRef]] = defaultdict(set)
+    parents: dict[str, set[str]] = defaultdict(set)
     for s, p, o in triples:
         if p not in _WANTED:
             continue
@@ -145,10 +145,10 @@ def _allocations(triples: Iterable[Triple]) -> tuple[dict, dict[URIRef, set[URIR
                 typed.add(s)
             continue
         if p == STIKG.subProgramOf:
-            parents[s].add(o)
+            parents[str(s)].add(str(o))
             continue
         if p == STIKG.hasSubProgram:
-            parents[o].add(s)
+            parents[str(o)].add(str(s))
             continue
         fact = facts[s]
         if p == STIKG.forProgram:
