@@ -811,9 +811,32 @@ class Backend(Protocol):
     def run(self, text: str, bindings: Mapping[str, Term] | None = None) -> Result: ...
 
 
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def values_first(text: str, bindings: Mapping[str, Term] | None) -> str:
+    """``text`` with ``VALUES ?name { term }`` for each binding at the start of its WHERE group.
+
+    Oxigraph applies ``substitutions`` as an initial binding that its planner does not see, so a
+    bound entity still had every candidate row scanned (entity_evidence at 1.1M quads on disk:
+    1.5 s; with the value in the text: 4 ms). The substitutions are kept as well, so the answer
+    is the same; a query with no WHERE group (``DESCRIBE <x>``) is left as it is. No parse here
+    (Oxigraph parses the result; the terms come from :meth:`Term.n3`, which escapes everything).
+    """
+    if not bindings or not all(_VARIABLE_NAME.fullmatch(name) for name in bindings):
+        return text
+    try:
+        at = where_group_start(text)
+    except QueryError:
+        return text
+    block = " ".join(f"VALUES ?{name} {{ {term.n3()} }}" for name, term in sorted(bindings.items()))
+    return f"{text[:at]} {block} {text[at:]}"
+
+
 @dataclass
 class EmbeddedBackend:
-    """The local pyoxigraph store; parameters via ``substitutions``."""
+    """The local pyoxigraph store; parameters via ``substitutions`` and, for the planner, as a
+    ``VALUES`` block at the start of the WHERE group (:func:`values_first`)."""
 
     store: ox.Store
     union_default_graph: bool = True
@@ -822,7 +845,8 @@ class EmbeddedBackend:
         subs = {ox.Variable(k): v.to_ox() for k, v in (bindings or {}).items()}
         try:
             union = self.union_default_graph and not has_dataset_clause(text)
-            raw = self.store.query(text, use_default_graph_as_union=union, substitutions=subs or None)
+            raw = self.store.query(values_first(text, bindings), use_default_graph_as_union=union,
+                                   substitutions=subs or None)
             return in_query_order(result_from_ox(raw), text)
         except SyntaxError as exc:
             refusal = read_only_refusal(text)
