@@ -281,7 +281,7 @@ def test_repeated_queries_do_not_reparse_the_dump(data):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["no_such_query"], "unknown query 'no_such_query'"),
+        (["no_such_query"], "unknown library query 'no_such_query'"),
         (["program_amount"], "did you mean program_amounts"),
         (["missing.rq"], "no such query file"),
         (["strategy_programs", "--param", "fiscal_year=twenty"], "expects an integer"),
