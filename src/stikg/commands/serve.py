@@ -42,7 +42,7 @@ MEMORY_PER_DUMP_BYTE = 1.5
 def check_memory(dataset: Path, workers: int) -> None:
     """Refuse ``--in-memory`` up front when the workers' copies would not fit in free memory."""
     from stikg.core.errors import StikgError
-    from stikg.synth import available_memory
+    from stikg.core.system import available_memory
 
     need = int(dataset.stat().st_size * MEMORY_PER_DUMP_BYTE * workers)
     free = available_memory()
