@@ -268,12 +268,12 @@ def test_serve_in_memory_without_a_dataset_is_refused(project):
 def test_serve_in_memory_beyond_free_memory_is_refused_with_an_estimate(tmp_path, monkeypatch):
     from stikg.commands import serve
 
-    monkeypatch.setattr("stikg.synth.available_memory", lambda: 2**20)
+    monkeypatch.setattr("stikg.core.system.available_memory", lambda: 2**20)
     dump = tmp_path / "dataset.nq"
     dump.write_bytes(b"<urn:s> <urn:p> <urn:o> <urn:g> .\n" * 100_000)
     with pytest.raises(StikgError, match=r"--in-memory would need ~[\d.]+ GB for 2 worker\(s\).* available"):
         serve.check_memory(dump, 2)
-    monkeypatch.setattr("stikg.synth.available_memory", lambda: 2**40)
+    monkeypatch.setattr("stikg.core.system.available_memory", lambda: 2**40)
     serve.check_memory(dump, 2)  # fits: no error
 
 def test_serve_refuses_a_busy_port(data):
