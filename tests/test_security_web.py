@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import importlib.util
 import json
 import os
 import re
@@ -50,8 +49,6 @@ PAYLOADS = (
 )
 JS_URL = "javascript:alert('stikg-xss-4')"
 MARK = "stikg-xss"
-HAS_LINKEDDATA = importlib.util.find_spec("stikg.web.linkeddata") is not None
-HAS_LINEAGE = importlib.util.find_spec("stikg.web.lineage_routes") is not None
 CRAWL_LIMIT = int(os.environ.get("STIKG_CRAWL_LIMIT", "120"))
 DOC = "000_06e5a7bc9af66719"
 
@@ -583,20 +580,17 @@ def local_path(iri: str) -> str | None:
 
 def start_pages(server: Served) -> list[str]:
     pages = ["/", f"/{MARK}<script>alert(1)</script>", "/" + urllib.parse.quote(PAYLOADS[1])]
-    if HAS_LINKEDDATA:
-        pages += [f"/source/{DOC}", f"/source/{DOC}.txt", f"/document/{DOC}.html", "/program/xss-program",
-                  "/program/" + urllib.parse.quote(PAYLOADS[0]), "/ontology.html", "/dataset.html",
-                  "/source/" + urllib.parse.quote(PAYLOADS[2])]
-    if HAS_LINEAGE:
-        pages += ["/lineage"] + [
-            "/lineage?" + urllib.parse.urlencode({key: payload})
-            for key in ("strategy", "agency") for payload in PAYLOADS
-        ] + ["/lineage?" + urllib.parse.urlencode({"program": PAYLOADS[0], "stage": PAYLOADS[1]})]
-    if HAS_LINKEDDATA:
-        for iri in hostile_entities(server):
-            path = local_path(iri)
-            if path:
-                pages.append(path + ".html")
+    pages += [f"/source/{DOC}", f"/source/{DOC}.txt", f"/document/{DOC}.html", "/program/xss-program",
+              "/program/" + urllib.parse.quote(PAYLOADS[0]), "/ontology.html", "/dataset.html",
+              "/source/" + urllib.parse.quote(PAYLOADS[2])]
+    pages += ["/lineage"] + [
+        "/lineage?" + urllib.parse.urlencode({key: payload})
+        for key in ("strategy", "agency") for payload in PAYLOADS
+    ] + ["/lineage?" + urllib.parse.urlencode({"program": PAYLOADS[0], "stage": PAYLOADS[1]})]
+    for iri in hostile_entities(server):
+        path = local_path(iri)
+        if path:
+            pages.append(path + ".html")
     return pages
 
 
@@ -658,12 +652,10 @@ def test_hostile_library_listing_and_json_routes(hostile):
     assert PAYLOADS[0] in titles  # data stays data in JSON; escaping is the renderer's job
     answer = fetch(hostile, "/library/xss_query?" + urllib.parse.urlencode({"program": PAYLOADS[0] + "事業"}))
     assert answer.status == 200, answer.text
-    if HAS_LINEAGE:
-        data = fetch(hostile, "/lineage/data.json?" + urllib.parse.urlencode({"strategy": PAYLOADS[2]}))
-        assert data.ctype.startswith("application/json") and data.headers.get("x-content-type-options") == "nosniff"
+    data = fetch(hostile, "/lineage/data.json?" + urllib.parse.urlencode({"strategy": PAYLOADS[2]}))
+    assert data.ctype.startswith("application/json") and data.headers.get("x-content-type-options") == "nosniff"
 
 
-@pytest.mark.skipif(not HAS_LINKEDDATA, reason="stikg.web.linkeddata (entity pages, /source) is not installed yet")
 def test_hostile_source_viewer_shows_the_lines_escaped(hostile):
     answer = fetch(hostile, f"/source/{DOC}")
     assert answer.status == 200, answer.text[:300]
@@ -675,11 +667,9 @@ def test_hostile_source_viewer_shows_the_lines_escaped(hostile):
 def test_security_headers_on_every_html_route(hostile):
     """Every HTML route the server has: the CSP (no inline script) and nosniff headers."""
     targets = ["/"]
-    if HAS_LINKEDDATA:
-        targets += [f"/source/{DOC}", "/program/xss-program.html", "/ontology.html", "/dataset.html",
-                    "/program/no-such-program.html"]
-    if HAS_LINEAGE:
-        targets += ["/lineage", "/lineage?strategy=nothing-matches"]
+    targets += [f"/source/{DOC}", "/program/xss-program.html", "/ontology.html", "/dataset.html",
+                "/program/no-such-program.html"]
+    targets += ["/lineage", "/lineage?strategy=nothing-matches"]
     missing = {}
     for target in targets:
         answer = fetch(hostile, target, headers={"Accept": "text/html"})
@@ -715,9 +705,7 @@ SECRETS = (b"root:x:0:0", b"[build-system]", b"def ", b"import ", b"documents:",
 
 @pytest.mark.parametrize("where", ["static", "linkeddata"])
 def test_path_traversal_and_listings_answer_404(hostile, where):
-    if where == "linkeddata" and not HAS_LINKEDDATA:
-        pytest.skip("stikg.web.linkeddata (/source, /dumps, /graph, entity paths) is not installed yet")
-    if where == "linkeddata" and HAS_LINEAGE:
+    if where == "linkeddata":
         targets = [*LD_TRAVERSALS, "/lineage/../../etc/passwd", "/lineage/%2e%2e/data.json"]
     else:
         targets = LD_TRAVERSALS if where == "linkeddata" else TRAVERSALS

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import time
@@ -30,6 +29,7 @@ import pyoxigraph as ox
 from stikg.core.atomic import recover_directory, replace_directory
 from stikg.core.config import Paths
 from stikg.core.errors import StikgError
+from stikg.core.hashing import sha256_of_file
 
 FILES_NAME = "stikg-store-files.json"
 STAMP_NAME = "stikg-store.json"
@@ -60,14 +60,6 @@ class Stamp:
         }
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def current_stamp(dataset: Path, manifest: Path) -> Stamp:
     """The stamp of the dataset as it is now on disk (cheap: hashes the manifest, not the dump).
 
@@ -79,8 +71,8 @@ def current_stamp(dataset: Path, manifest: Path) -> Stamp:
         raise StoreError(
             "no built graph: run `stikg build` first (or give --endpoint URL)", dataset
         ) from None
-    manifest_hash = _sha256(manifest) if manifest.is_file() else None
-    dataset_hash = None if manifest_hash else _sha256(dataset)
+    manifest_hash = sha256_of_file(manifest) if manifest.is_file() else None
+    dataset_hash = None if manifest_hash else sha256_of_file(dataset)
     return Stamp(manifest_hash, st.st_size, st.st_mtime_ns, dataset_hash)
 
 
