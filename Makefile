@@ -20,6 +20,7 @@ test: install-test
 
 lint:
 	ruff check src tests benchmarks
+	mypy src
 
 serve: install
 	stikg serve
