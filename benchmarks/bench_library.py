@@ -9,7 +9,7 @@ re-run after every change without rebuilding a million-quad corpus::
     python benchmarks/bench_library.py --root DIR [--store default|disk|memory] [--repeat 3]
         [--queries DIR] [--only a,b] [--csv OUT] [--label after]
 
-``--store default`` is what ``stikg query`` / ``stikg serve`` use (:func:`stikg.query.embedded_backend`);
+``--store default`` is what ``stikg query`` / ``stikg serve`` use (:func:`stikg.sparql.embedded_backend`);
 ``disk`` the RocksDB store in ``var/store`` opened read-only; ``memory`` the dump bulk-loaded into
 an in-memory pyoxigraph store. The time to get the first store (``open``) is reported too.
 """
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 def rows_digest(result) -> tuple[int, str, str]:
     """Row count, digest of the rows in answer order, digest of the rows sorted (order-free)."""
-    from stikg.query import GraphResult, SelectResult
+    from stikg.sparql import GraphResult, SelectResult
 
     if isinstance(result, SelectResult):
         lines = ["\t".join("" if t is None else repr(t) for t in row) for row in result.rows]
@@ -49,16 +49,16 @@ def rows_digest(result) -> tuple[int, str, str]:
 def open_backend(root: Path, how: str):
     """The backend ``how`` names for the project at ``root``."""
     from stikg.core.config import Paths
-    from stikg.query import EmbeddedBackend, embedded_backend
+    from stikg.sparql import EmbeddedBackend, embedded_backend
 
     paths = Paths(root)
     if how == "default":
         return embedded_backend(paths)
     if how == "memory":
-        from stikg.store import memory_store
+        from stikg.sparql.store import memory_store
 
         return EmbeddedBackend(memory_store(paths.kg / "dataset.nq"))
-    from stikg.store import open_store
+    from stikg.sparql.store import open_store
 
     return EmbeddedBackend(open_store(paths))
 
@@ -77,7 +77,7 @@ def main() -> int:
 
     from stages import query_bindings, time_query  # noqa: F401  (time_query kept for parity)
 
-    from stikg.query import library
+    from stikg.sparql import library
 
     started = time.perf_counter()
     backend = open_backend(args.root, args.store)

@@ -39,16 +39,16 @@ import pyoxigraph as ox  # noqa: E402
 from rdflib import Dataset as RdfDataset  # noqa: E402
 
 from stikg.core.config import Paths  # noqa: E402
-from stikg.query import (  # noqa: E402
+from stikg.sparql import (  # noqa: E402
     EmbeddedBackend,
     LabelResolver,
     bind_parameters,
     inject_values,
     library,
 )
-from stikg.query import query_form as form_of  # noqa: E402
+from stikg.sparql import query_form as form_of  # noqa: E402
 from stikg.sparql.push import push  # noqa: E402
-from stikg.store import open_store  # noqa: E402
+from stikg.sparql.store import open_store  # noqa: E402
 from stikg.web.server import free_port  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"

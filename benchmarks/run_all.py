@@ -119,7 +119,7 @@ def bench_virtuoso(root: Path, dataset: Path, repeat: int, work: Path) -> tuple[
     """Push ``dataset`` into a fresh Virtuoso and time every library query there."""
     sys.path.insert(0, str(ROOT / "tests"))
     import servers
-    from stikg.query import EndpointBackend, library
+    from stikg.sparql import EndpointBackend, library
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from stages import time_query

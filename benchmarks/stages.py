@@ -217,7 +217,7 @@ def query_bindings(query, backend) -> dict:
     have (the synthetic corpus has no ``q-leap``) or give no rows; then the corpus's own entities
     stand in: the program with the most amounts, the most cited strategy, the oldest and newest
     cited editions of a series."""
-    from stikg.query import LabelResolver, QueryError, bind_parameters
+    from stikg.sparql import LabelResolver, QueryError, bind_parameters
 
     resolver = LabelResolver(backend)
     try:
@@ -262,12 +262,12 @@ def run_stages(root: Path, repeat: int = 5, validate_timeout: float | None = Non
     from stikg.extract import extract_document
     from stikg.extract.document import clear_caches
     from stikg.inputs.corpus import load_corpus
-    from stikg.query import EmbeddedBackend, library
     from stikg.rdf import serialize, vocab
     from stikg.rdf.kgwriter import canonical_triples, write_dataset
     from stikg.rdf.mapping import Mapper
     from stikg.rdf.reasoning import reason
     from stikg.rdf.validation import load_shapes
+    from stikg.sparql import EmbeddedBackend, library
 
     paths = Paths(root)
     rec = Recorder()

@@ -14,8 +14,6 @@ import networkx as nx
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "stikg"
 LAYERS = ("core", "inputs", "extract", "rdf", "sparql", "build", "lineage", "web", "synth", "commands", "cli")
-# modules not yet inside their layer's package
-PLACED = {"stikg.query": "sparql", "stikg.store": "sparql"}
 
 
 def module_name(path: Path) -> str:
@@ -41,8 +39,6 @@ def imports(path: Path, known: set[str]) -> set[str]:
 
 
 def layer(module: str) -> str | None:
-    if module in PLACED:
-        return PLACED[module]
     parts = module.split(".")
     return parts[1] if len(parts) > 1 and parts[1] in LAYERS else None
 

@@ -16,8 +16,8 @@ import pytest
 from servers import make_fixture_project
 from stikg import lineage as L
 from stikg.cli import main
-from stikg.query import embedded_backend, library
-from stikg.store import open_store
+from stikg.sparql import embedded_backend, library
+from stikg.sparql.store import open_store
 from stikg.web.server import Server
 
 BASE = "https://w3id.org/stikg/"

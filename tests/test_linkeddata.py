@@ -18,9 +18,9 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from stikg.core.config import Paths
-from stikg.query import Term
 from stikg.rdf.kgwriter import read_dataset
-from stikg.store import open_store
+from stikg.sparql import Term
+from stikg.sparql.store import open_store
 from stikg.web import html as pages
 from stikg.web.server import Server
 

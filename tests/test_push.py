@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from servers import make_fixture_project, oxigraph_process, virtuoso_process
-from stikg.query import EndpointBackend, SelectResult, load_query, run_query
+from stikg.sparql import EndpointBackend, SelectResult, load_query, run_query
 from stikg.sparql.push import Client, PushError, graph_store_url, push, read_graphs
 from stikg.sparql.push import chunks as push_chunks
 from stikg.web.server import free_port

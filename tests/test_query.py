@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from servers import Dataset, make_fixture_project
-from stikg import store as store_mod
 from stikg.core.config import Paths
-from stikg.query import (
+from stikg.sparql import (
     EmbeddedBackend,
     Parameter,
     QueryError,
@@ -36,7 +35,8 @@ from stikg.query import (
     term_for,
     where_group_start,
 )
-from stikg.store import STAMP_NAME, open_store
+from stikg.sparql import store as store_mod
+from stikg.sparql.store import STAMP_NAME, open_store
 
 INJECTION = 'x" } ; DROP ALL ; #'
 

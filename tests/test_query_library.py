@@ -21,7 +21,7 @@ from servers import (
     oxigraph_process,
     virtuoso_process,
 )
-from stikg.query import (
+from stikg.sparql import (
     XSD,
     AskResult,
     EmbeddedBackend,
@@ -37,7 +37,7 @@ from stikg.query import (
     run_query,
 )
 from stikg.sparql.push import push
-from stikg.store import open_store
+from stikg.sparql.store import open_store
 from stikg.web.server import Server
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -394,7 +394,7 @@ def test_kill_between_cache_and_extracted_csvs(kg_built, tmp_path):
 
 
 def _counts(endpoint: str) -> dict[str, int]:
-    from stikg.query import EndpointBackend, SelectResult
+    from stikg.sparql import EndpointBackend, SelectResult
 
     result = EndpointBackend(endpoint, union=False).run(
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
@@ -520,7 +520,7 @@ def test_damaged_store_is_detected_and_rebuilt(store_project, victim):
 STORE_KILL = r"""
 import os, signal, sys
 from pathlib import Path
-import stikg.store as s
+import stikg.sparql.store as s
 real = s.build_store
 
 def build_store(dataset, store_dir, stamp):

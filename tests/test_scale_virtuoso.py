@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from servers import require_virtuoso, virtuoso_process
-from stikg.query import EmbeddedBackend, EndpointBackend, library, run_query
-from stikg.store import memory_store
+from stikg.sparql import EmbeddedBackend, EndpointBackend, library, run_query
+from stikg.sparql.store import memory_store
 from test_query_library import normalise
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]

@@ -28,8 +28,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from servers import make_fixture_project
-from stikg.query import QueryError, Term, check_syntax, inject_values
-from stikg.store import open_store
+from stikg.sparql import QueryError, Term, check_syntax, inject_values
+from stikg.sparql.store import open_store
 from stikg.web.server import Server
 
 INJECTION = 'x" } ; DROP ALL ; #'

@@ -9,8 +9,8 @@ import urllib.parse
 import pytest
 
 from servers import make_fixture_project
-from stikg.query import EmbeddedBackend, SelectResult, in_query_order, star_columns
-from stikg.store import open_store
+from stikg.sparql import EmbeddedBackend, SelectResult, in_query_order, star_columns
+from stikg.sparql.store import open_store
 from stikg.web.server import Server
 from test_server import http
 

@@ -17,7 +17,7 @@ from SPARQLWrapper import CSV, JSON, POST, TSV, TURTLE, XML, SPARQLWrapper
 
 from servers import make_fixture_project, stop, wait_http
 from stikg.core.errors import StikgError
-from stikg.store import open_store
+from stikg.sparql.store import open_store
 from stikg.web.server import Server, free_port
 
 PROGRAMS = "SELECT ?p WHERE { ?p a <https://w3id.org/stikg/ontology#Program> } ORDER BY ?p"

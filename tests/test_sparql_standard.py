@@ -13,8 +13,8 @@ import urllib.request
 import pytest
 
 from servers import make_fixture_project
-from stikg.query import EmbeddedBackend, EndpointBackend, QueryError, has_dataset_clause
-from stikg.store import open_store
+from stikg.sparql import EmbeddedBackend, EndpointBackend, QueryError, has_dataset_clause
+from stikg.sparql.store import open_store
 from stikg.web.server import Server
 from test_server import http
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from servers import REAL_KG, make_fixture_project, make_real_project
-from stikg.query import EmbeddedBackend, GraphResult, library, run_query
-from stikg.store import STAMP_NAME, memory_store, open_store, read_stamp, refresh_store
+from stikg.sparql import EmbeddedBackend, GraphResult, library, run_query
+from stikg.sparql.store import STAMP_NAME, memory_store, open_store, read_stamp, refresh_store
 
 
 def _stamp_mtime(store_dir) -> int:

@@ -14,9 +14,9 @@ import pytest
 
 from servers import REAL_KG, make_real_project
 from stikg import lineage as L
-from stikg.query import embedded_backend, library, run_query
 from stikg.rdf.budget_facts import Figure, derive, totals
-from stikg.store import open_store
+from stikg.sparql import embedded_backend, library, run_query
+from stikg.sparql.store import open_store
 from stikg.web.lineage_page import page_data
 
 BASE = "https://w3id.org/stikg/"

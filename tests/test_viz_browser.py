@@ -21,7 +21,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from servers import make_fixture_project  # noqa: E402
 from stikg import lineage as L  # noqa: E402
-from stikg.store import open_store  # noqa: E402
+from stikg.sparql.store import open_store  # noqa: E402
 from stikg.web import lineage_page as viz  # noqa: E402
 from stikg.web.server import Server  # noqa: E402
 from test_viz import HOSTILE, hostile_lineage  # noqa: E402

@@ -355,8 +355,8 @@ def write_kg(paths: Paths, graphs: dict[URIRef, set[Triple]], report: Validation
             "outputs": outputs,
         })
     # The query store is part of the build: the first `stikg query` / `stikg serve` after it
-    # opens var/store at once instead of bulk-loading kg/dataset.nq (stikg.store).
-    from stikg.store import refresh_store
+    # opens var/store at once instead of bulk-loading kg/dataset.nq (stikg.sparql.store).
+    from stikg.sparql.store import refresh_store
 
     refresh_store(paths)
 

@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _width(text: str) -> int:
-    from stikg.query import char_width
+    from stikg.sparql import char_width
 
     return char_width(text)
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from stikg.core.config import Paths, find_root
-from stikg.query import (
+from stikg.sparql import (
     FORMATS,
     EndpointBackend,
     QueryError,
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.query:
         raise QueryError("give a library query name or a .rq file (`stikg query --list` shows the library)")
     query = load_query(args.query, paths.queries)
-    from stikg.query import parse_param_args
+    from stikg.sparql import parse_param_args
 
     given = parse_param_args(args.param)
     if args.endpoint:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from stikg.core.config import Paths, find_root
-from stikg.store import open_store
+from stikg.sparql.store import open_store
 from stikg.web.server import DEFAULT_MAX_BODY, DEFAULT_MAX_RESULTS, DEFAULT_TIMEOUT_S, Server
 
 HELP = "serve the graph: SPARQL 1.1 endpoint at /sparql and a query page at / (read-only)"

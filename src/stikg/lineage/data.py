@@ -238,7 +238,7 @@ def name_key(text: str) -> str:
 
 # ------------------------------------------------------------------------------------ fetching
 
-Runner = Callable[[str], Any]  # SPARQL text → stikg.query.SelectResult
+Runner = Callable[[str], Any]  # SPARQL text → stikg.sparql.SelectResult
 
 
 def library_texts(queries_dir: Path | None) -> dict[str, str]:
@@ -259,7 +259,7 @@ def library_texts(queries_dir: Path | None) -> dict[str, str]:
 
 def _rows(result: Any) -> list[dict[str, Any]]:
     """Rows as dicts of plain Python values (ints for integer literals, bools for booleans)."""
-    from stikg.query import XSD, SelectResult
+    from stikg.sparql import XSD, SelectResult
 
     if not isinstance(result, SelectResult):
         raise LineageError("a lineage query did not answer with SELECT results")
@@ -393,7 +393,7 @@ def normalise(data: LineageData) -> LineageData:
 
 def fetch_embedded(paths: Any, dataset: Path | None = None) -> LineageData:
     """:func:`fetch` on the embedded store of ``paths`` (``var/store`` from ``kg/dataset.nq``)."""
-    from stikg.query import embedded_backend
+    from stikg.sparql import embedded_backend
 
     backend = embedded_backend(paths, dataset)
     return fetch(lambda text: backend.run(text), paths.queries)

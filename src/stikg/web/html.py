@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from stikg.query import Term, compact_iri, standard_prefixes
 from stikg.rdf.vocab import STIKG_NS as STIKG
+from stikg.sparql import Term, compact_iri, standard_prefixes
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"

@@ -34,9 +34,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from stikg.core.config import Paths, base_iri, find_root
 from stikg.core.errors import StikgError
-from stikg.query import AskResult, GraphResult, QueryError, SelectResult, Term
 from stikg.rdf import serialize
 from stikg.rdf.formats import content_type, offers
+from stikg.sparql import AskResult, GraphResult, QueryError, SelectResult, Term
 from stikg.web import html as pages
 from stikg.web.http import HTTPError, Request, Response, negotiate
 from stikg.web.sparql_app import App

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from stikg.core.errors import StikgError
-from stikg.query import (
+from stikg.sparql import (
     AskResult,
     GraphResult,
     Query,
@@ -279,12 +279,12 @@ class _PoolResolver:
         return result if isinstance(result, SelectResult) else SelectResult([], [])
 
     def exists(self, kind: str, term: Term) -> bool:
-        from stikg.query import LabelResolver
+        from stikg.sparql import LabelResolver
 
         return LabelResolver(self).exists(kind, term)
 
     def by_label(self, kind: str, name: str) -> Term:
-        from stikg.query import LabelResolver
+        from stikg.sparql import LabelResolver
 
         return LabelResolver(self).by_label(kind, name)
 

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from stikg.core.errors import StikgError
-from stikg.query import (
+from stikg.rdf.formats import RDF_FORMATS, RESULT_FORMATS, content_type, offers
+from stikg.sparql import (
     PARSER_LOCK,
     GraphResult,
     Result,
@@ -35,7 +36,6 @@ from stikg.query import (
     read_only_refusal,
     syntax_error_message,
 )
-from stikg.rdf.formats import RDF_FORMATS, RESULT_FORMATS, content_type, offers
 from stikg.web.http import HTTPError
 
 log = logging.getLogger("stikg.web.server")
@@ -113,7 +113,7 @@ class Job:
 def _run_job(store: Any, job: Job) -> tuple[str, Any, bool]:
     import pyoxigraph as ox
 
-    from stikg.query import has_dataset_clause, in_query_order, result_from_ox
+    from stikg.sparql import has_dataset_clause, in_query_order, result_from_ox
 
     kwargs: dict[str, Any] = {}
     if job.default_graphs:
@@ -138,7 +138,7 @@ def _worker_main(conn: Any, store_dir: str, dataset: str | None) -> None:
 
     try:
         if dataset:
-            from stikg.store import memory_store
+            from stikg.sparql.store import memory_store
 
             store = memory_store(Path(dataset))
         else:
