@@ -150,7 +150,7 @@ class EndpointBackend:
         # guard for servers we do not choose). Allow ours: two per graph and some room.
         wanted = 2 * len(self._graphs or ()) + 100
         if getattr(http.client, "_MAXHEADERS", wanted) < wanted:
-            http.client._MAXHEADERS = wanted
+            http.client._MAXHEADERS = wanted  # type: ignore[attr-defined]  # private, not in typeshed
         try:
             return sw.query().response.read()
         except http.client.HTTPException as exc:  # a malformed answer (not an OSError)

@@ -130,9 +130,9 @@ class Client:
             challenge = exc.headers.get("WWW-Authenticate", "") if exc.code == 401 else ""
         scheme, _, params = challenge.strip().partition(" ")
         manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        manager.add_password(None, req.full_url, self.user, self.password or "")
+        manager.add_password(None, req.full_url, self.user or "", self.password or "")
         if scheme.lower() == "digest":
-            fields = urllib.request.parse_keqv_list(filter(None, urllib.request.parse_http_list(params)))
+            fields = urllib.request.parse_keqv_list([f for f in urllib.request.parse_http_list(params) if f])
             answer = urllib.request.HTTPDigestAuthHandler(manager).get_authorization(req, fields)
             if answer is None:
                 return False
@@ -216,7 +216,7 @@ def chunks(triples: list[ox.Triple], limit: int = DEFAULT_CHUNK_BYTES) -> list[b
     current: list[bytes] = []
     size = 0
     # N-Triples escapes line breaks inside literals: one line per triple
-    lines = ox.serialize(ordered, format=ox.RdfFormat.N_TRIPLES).splitlines(keepends=True)
+    lines = (ox.serialize(ordered, format=ox.RdfFormat.N_TRIPLES) or b"").splitlines(keepends=True)
     for i, line in enumerate(lines):
         if current and size + len(line) > limit and i >= first_free:
             bodies.append(b"".join(current))

@@ -32,7 +32,7 @@ class SelectResult:
     def values(self, column: str) -> list[str | None]:
         """The plain values of one column (for tests and scripts)."""
         index = self.variables.index(column)
-        return [row[index].value if row[index] is not None else None for row in self.rows]
+        return [None if (term := row[index]) is None else term.value for row in self.rows]
 
 
 @dataclass
@@ -122,7 +122,7 @@ def format_table(result: Result, prefixes: Mapping[str, str] | None = None) -> s
     headers = list(result.variables)
     cells = [[("" if t is None else _one_line(t.display(prefixes))) for t in row] for row in result.rows]
     numeric = [
-        bool(result.rows) and all(row[i] is None or row[i].is_numeric() for row in result.rows)
+        bool(result.rows) and all((term := row[i]) is None or term.is_numeric() for row in result.rows)
         for i in range(len(headers))
     ]
     widths = [max([char_width(h)] + [char_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
@@ -240,7 +240,7 @@ def format_rdf(result: Result, fmt: ox.RdfFormat = ox.RdfFormat.TURTLE, prefixes
     kwargs: dict[str, Any] = {}
     if fmt == ox.RdfFormat.TURTLE:
         kwargs["prefixes"] = dict(standard_prefixes() if prefixes is None else prefixes)
-    return ox.serialize(triples, format=fmt, **kwargs).decode("utf-8")
+    return (ox.serialize(triples, format=fmt, **kwargs) or b"").decode("utf-8")
 
 
 def render(result: Result, fmt: str | None) -> str:

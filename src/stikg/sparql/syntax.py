@@ -210,5 +210,5 @@ def read_only_refusal(text: str) -> str | None:
             update = parseUpdate(text)
     except Exception:
         return None
-    ops = sorted({update_operation_name(op) for op in update.get("request", [])} - {""}) or ["update"]
+    ops = sorted({update_operation_name(op) for op in (update.get("request") or [])} - {""}) or ["update"]
     return f"SPARQL Update ({', '.join(ops)}) is not allowed: the graph is read-only"

@@ -160,8 +160,9 @@ class Term:
         return self.value
 
     def is_numeric(self) -> bool:
-        return self.type == "literal" and (self.datatype or "").startswith(XSD) and (
-            self.datatype[len(XSD):] in {"integer", "decimal", "double", "float", "int", "long"}
+        datatype = self.datatype or ""
+        return self.type == "literal" and datatype.startswith(XSD) and (
+            datatype[len(XSD):] in {"integer", "decimal", "double", "float", "int", "long"}
         )
 
 
