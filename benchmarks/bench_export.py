@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from rdflib import Dataset, Graph, URIRef  # noqa: E402
 
-from stikg.rdf import serialize  # noqa: E402
+from stikg.rdf import serialize, term_forms  # noqa: E402
 from stikg.rdf.kgwriter import read_dataset  # noqa: E402
 
 KINDS = "program|strategy|organization|hub|document|allocation|citation|flow|role|period|evidence|graph"
@@ -60,7 +60,7 @@ def synthetic(triples: int, source: Path) -> dict[URIRef, set]:
 
 
 def time_ours(fmt: str, graphs: dict[URIRef, set]) -> tuple[float, int]:
-    serialize._NT_CACHE.clear()  # no head start from an earlier format's memoised terms
+    term_forms._NT_CACHE.clear()  # no head start from an earlier format's memoised terms
     gc.collect()
     start = time.perf_counter()
     data = serialize.serialize(fmt, graphs)

@@ -17,6 +17,7 @@ from rdflib.compare import isomorphic
 
 from stikg.cli import main
 from stikg.rdf import serialize
+from stikg.rdf.term_forms import jsonld_context
 
 ROOT = Path(__file__).resolve().parents[1]
 KG = ROOT / "kg"
@@ -96,7 +97,7 @@ def test_jsonld_uses_the_published_context(exports):
     document = json.loads(exports["jsonld"][0].read_text(encoding="utf-8"))
     published = json.loads((KG / "context.jsonld").read_text(encoding="utf-8"))
     assert document["@context"] == published["@context"]
-    assert published == serialize.jsonld_context()
+    assert published == jsonld_context()
     turtle_prefixes = {
         line.split()[1][:-1]: line.split()[2][1:-1]
         for line in exports["ttl"][0].read_text(encoding="utf-8").splitlines() if line.startswith("@prefix")

@@ -1,4 +1,4 @@
-"""The indexed serialisers (serialize.Indexed, what kg/ and `stikg export` use) give byte for byte
+"""The indexed serialisers (indexed.Indexed, what kg/ and `stikg export` use) give byte for byte
 what the straightforward ones give: sort the triples by their N-Triples forms, then write them
 one by one. The straightforward ones (the previous implementation) are kept here as the reference.
 """
@@ -17,7 +17,8 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from stikg.rdf import kgwriter, serialize
-from stikg.rdf.serialize import jsonld_context, nt_row, sorted_triples, term_nt
+from stikg.rdf.indexed import Indexed
+from stikg.rdf.term_forms import jsonld_context, nt_row, sorted_triples, term_nt
 from stikg.rdf.vocab import PREFIXES, STIKG
 
 # ----------------------------------------------------------------------------- the reference
@@ -274,9 +275,9 @@ def test_merged_turtle_and_its_counts():
     graphs = {g: {(rng.choice(SUBJECTS), rng.choice(PREDICATES), rng.choice(OBJECTS)) for _ in range(300)}
               for g in GRAPHS}
     merged = set().union(*graphs.values())
-    counted = serialize.Indexed(graphs)
+    counted = Indexed(graphs)
     counted_summary = counted.summary()
-    index = serialize.Indexed(graphs)
+    index = Indexed(graphs)
     assert "".join(index.merged_turtle()) == ref_turtle(merged)
     assert index.summary() == counted_summary
     triples, subjects, slots, typed = counted_summary

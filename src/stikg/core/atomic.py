@@ -23,7 +23,7 @@ _FILE_MODE = _default_file_mode()
 _DIR_MODE = _FILE_MODE | ((_FILE_MODE & 0o444) >> 2)  # r → x, like mkdir under the umask
 
 
-def write_bytes(path: Path, data: bytes) -> None:
+def write_bytes(path: Path, data: bytes | bytearray) -> None:
     """Write ``data`` to ``path`` atomically: readers see the old file or the new one, never half."""
     path = Path(path)
     try:

@@ -23,6 +23,8 @@ from stikg.core.errors import StikgError
 from stikg.core.hashing import sha256_of_file
 from stikg.core.parallel import run_groups
 from stikg.rdf import serialize
+from stikg.rdf.indexed import Indexed
+from stikg.rdf.term_forms import jsonld_context, nt_row
 from stikg.rdf.vocab import PREFIXES, Triple
 
 
@@ -36,7 +38,7 @@ def canonical_triples(graph: Graph) -> set[Triple]:
 def nquad_lines(graph_name: URIRef, triples: Iterable[Triple]) -> list[str]:
     """One N-Quads line per triple in ``graph_name`` (unsorted)."""
     suffix = f" <{graph_name}> .\n"
-    return [serialize.nt_row(t)[: -len(" .\n")] + suffix for t in triples]
+    return [nt_row(t)[: -len(" .\n")] + suffix for t in triples]
 
 
 def to_graph(triples: Iterable[Triple]) -> Graph:
@@ -99,11 +101,11 @@ def graph_file_name(name: URIRef) -> str:
     return f"{short}.ttl"
 
 
-def _write_nquads(directory: Path, index: serialize.Indexed) -> dict[str, str]:
+def _write_nquads(directory: Path, index: Indexed) -> dict[str, str]:
     return _write(directory / "dataset.nq", index.nquads())
 
 
-def _write_turtle_and_trig(directory: Path, index: serialize.Indexed) -> dict[str, str]:
+def _write_turtle_and_trig(directory: Path, index: Indexed) -> dict[str, str]:
     """``graphs/*.ttl`` (one graph each) and ``dataset.trig`` (the same statements, indented)."""
     digests: dict[str, str] = {}
     bodies = {}
@@ -114,11 +116,11 @@ def _write_turtle_and_trig(directory: Path, index: serialize.Indexed) -> dict[st
     return digests
 
 
-def _write_jsonld(directory: Path, index: serialize.Indexed) -> dict[str, str]:
+def _write_jsonld(directory: Path, index: Indexed) -> dict[str, str]:
     return _write(directory / "dataset.jsonld", index.jsonld())
 
 
-def _write_merged(directory: Path, index: serialize.Indexed) -> dict[str, str]:
+def _write_merged(directory: Path, index: Indexed) -> dict[str, str]:
     # (also counts what void.describe() reports, here while the worker still writes)
     return _write(directory / "stikg.ttl", index.merged_turtle())
 
@@ -144,14 +146,14 @@ def shared_index(graphs: Mapping[URIRef, set[Triple]]) -> Iterator[None]:
         _SHARED.remove(entry)
 
 
-def index_of(graphs: Mapping[URIRef, set[Triple]]) -> serialize.Indexed:
-    """The :class:`serialize.Indexed` of ``graphs``: the shared one inside :func:`shared_index`."""
+def index_of(graphs: Mapping[URIRef, set[Triple]]) -> Indexed:
+    """The :class:`Indexed` of ``graphs``: the shared one inside :func:`shared_index`."""
     for entry in reversed(_SHARED):
         if entry[0] is graphs:
             if entry[1] is None:
-                entry[1] = serialize.Indexed(graphs)
+                entry[1] = Indexed(graphs)
             return entry[1]
-    return serialize.Indexed(graphs)
+    return Indexed(graphs)
 
 
 def with_predicate(triples: Iterable[Triple], predicate: URIRef) -> list[Triple]:
@@ -179,7 +181,7 @@ def write_dataset(directory: Path, graphs: Mapping[URIRef, set[Triple]], paralle
                          parallel=parallel)
     for part in digests:
         _remember(part)
-    write_json(directory / "context.jsonld", serialize.jsonld_context())
+    write_json(directory / "context.jsonld", jsonld_context())
     return counts
 
 

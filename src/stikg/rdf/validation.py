@@ -320,7 +320,7 @@ def oxigraph_graph(triples) -> Graph:
     """
     import pyoxigraph
 
-    from stikg.rdf import serialize
+    from stikg.rdf.term_forms import nt_row
 
     if not getattr(oxrdflib.store.from_ox, "_stikg_plain", False):
         # rdflib (and so pyshacl on an rdflib graph) keeps "x" and "x"^^xsd:string apart; the
@@ -328,7 +328,7 @@ def oxigraph_graph(triples) -> Graph:
         oxrdflib.store.from_ox = _plain_strings(oxrdflib.store.from_ox)
     store = _CountingOxigraphStore()
     # Unsorted: the store does not need the canonical order, and sorting a million triples costs.
-    text = "".join(map(serialize.nt_row, triples))
+    text = "".join(map(nt_row, triples))
     store._inner.bulk_load(text.encode(), pyoxigraph.RdfFormat.N_TRIPLES,
                            to_graph=pyoxigraph.DefaultGraph())
     if isinstance(triples, (set, frozenset)):
