@@ -1,4 +1,4 @@
-"""The fast OWL 2 RL engine (``stikg.rdf.reasoning.fast_closure``) against its previous version.
+"""The fast OWL 2 RL engine (``stikg.rdf.fast_engine.fast_closure``) against its previous version.
 
 Run as::
 
@@ -42,7 +42,10 @@ from rdflib.namespace import RDF  # noqa: E402
 from stikg.core.config import Paths, base_iri  # noqa: E402
 from stikg.core.errors import StikgError  # noqa: E402
 from stikg.rdf import vocab  # noqa: E402
-from stikg.rdf.reasoning import InconsistentGraph, Schema, _keep, fast_closure  # noqa: E402
+from stikg.rdf.fast_engine import fast_closure  # noqa: E402
+from stikg.rdf.fast_rules import Schema  # noqa: E402
+from stikg.rdf.owl_rl import InconsistentGraph  # noqa: E402
+from stikg.rdf.owl_rl import keep_entailment as _keep  # noqa: E402
 
 Triple = tuple
 

@@ -7,7 +7,9 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from stikg.rdf import vocab
-from stikg.rdf.reasoning import InconsistentGraph, fast_closure, owl_rl_closure, reason
+from stikg.rdf.fast_engine import fast_closure
+from stikg.rdf.owl_rl import InconsistentGraph, owl_rl_closure
+from stikg.rdf.reasoning import reason
 from stikg.rdf.vocab import CITO, STIKG
 
 

@@ -16,7 +16,8 @@ from rdflib.namespace import RDF, XSD
 
 from stikg.core.errors import StikgError
 from stikg.rdf import vocab
-from stikg.rdf.reasoning import InconsistentGraph, fast_closure, owl_rl_closure
+from stikg.rdf.fast_engine import fast_closure
+from stikg.rdf.owl_rl import InconsistentGraph, owl_rl_closure
 
 T = "http://example.org/t#"
 ONTOLOGY = f"""
