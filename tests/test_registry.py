@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from stikg.core.errors import RegistryError
-from stikg.inputs.registry import FILES, KINDS, Entry, Registry
+from stikg.inputs.registry import Registry
+from stikg.inputs.registry_load import FILES, KINDS, Entry
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = ROOT / "mappings" / "registry"

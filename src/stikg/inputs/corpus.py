@@ -130,9 +130,9 @@ def read_document_lines(path: Path) -> tuple[list[str], str]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        at_line = data[: exc.start].count(b"\n") + 1
         raise CorpusError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-                          path, line) from None
+                          path, at_line) from None
     # Only LF/CRLF/CR end a line (str.splitlines would also split on U+2028, FF, …).
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if lines and lines[-1] == "":
@@ -175,7 +175,7 @@ def _mapping_value(node: yaml.Node | None, key: str) -> yaml.Node | None:
     return None
 
 
-def _construct(node: yaml.Node, path: Path) -> dict:
+def _construct(node: yaml.MappingNode, path: Path) -> dict:
     loader = yaml.SafeLoader("")
     try:
         return loader.construct_mapping(node, deep=True)

@@ -41,8 +41,11 @@ def find_disagreements(dataset: Path, queries: Path) -> list[Disagreement]:
     with dataset.open("rb") as handle:
         store.bulk_load(handle, pyoxigraph.RdfFormat.N_QUADS)
     query = (queries / QUERY_FILE).read_text(encoding="utf-8")
+    solutions = store.query(query, use_default_graph_as_union=True)
+    if not isinstance(solutions, pyoxigraph.QuerySolutions):
+        raise StikgError(f"{QUERY_FILE} must be a SELECT query", queries / QUERY_FILE)
     rows = []
-    for solution in store.query(query, use_default_graph_as_union=True):
+    for solution in solutions:
         def v(name: str, solution=solution) -> str:
             term = solution[name]
             return "" if term is None else term.value
