@@ -230,7 +230,7 @@ def test_registry_sub_programs_name_their_parent_or_themselves(registry) -> None
 
 
 def test_registry_latin_short_names_whole_words_and_case(registry) -> None:
-    from stikg.extract.pages import registry_mentions
+    from stikg.extract.program_mentions import registry_mentions
 
     assert registry_mentions("PRIMEの成果", registry) == {"coast-fund"}
     assert registry_mentions("Prime Minister", registry) == set()
@@ -239,7 +239,7 @@ def test_registry_latin_short_names_whole_words_and_case(registry) -> None:
 
 
 def test_dominant_program() -> None:
-    from stikg.extract.pages import dominant_program
+    from stikg.extract.program_mentions import dominant_program
 
     parents = {"a": None, "a1": "a", "a2": "a", "b": None}
 

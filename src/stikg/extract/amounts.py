@@ -46,7 +46,8 @@ from stikg.extract.document import (
     yen_matches,
 )
 from stikg.extract.document import labels as find_labels
-from stikg.extract.pages import TANTOU_RE, same_program
+from stikg.extract.page_names import same_program
+from stikg.extract.pages import TANTOU_RE
 from stikg.extract.records import AmountRecord, ReportRow
 from stikg.extract.tables import (
     DIFFERENCE_LINE,

@@ -304,6 +304,21 @@ def is_label_only(text: str) -> bool:
     return rest == ""
 
 
+def header_label(text: str) -> re.Match | None:
+    """A budget header: the line starts with a stage label that carries a fiscal year."""
+    s = text.strip()
+    m = first_label(s)
+    if not m or label_year(m) is None or "。" in s:
+        return None
+    if s[: m.start()].strip(" (（【["):
+        return None
+    if not is_label_only(s) and not (yen_matches(s) and len(s) <= 60):
+        return None
+    if label_stage(m) not in MAIN_STAGES + ("supplementary",):
+        return None
+    return m
+
+
 @dataclass
 class Page:
     """A page of the original pamphlet: lines [start, end) (0-based), its program and title."""
