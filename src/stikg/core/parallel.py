@@ -28,7 +28,7 @@ def run_groups(groups: list[list[Callable[[], dict]]], parallel: bool = True) ->
     if not (parallel and len(groups) > 1 and _can_fork()):
         return [fn() for group in groups for fn in group]
     ctx = mp.get_context("fork")
-    results: list[list | None] = [None] * len(groups)
+    results: list[list] = [[] for _ in groups]  # every group's is filled below, here or by its worker
     started = []  # (group number, process, pipe end)
     try:
         for i, group in enumerate(groups[:-1]):

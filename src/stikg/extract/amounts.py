@@ -114,7 +114,7 @@ class _State:
     page: Page
     main: tuple[str, int] | None = None
     last_any: tuple[str, int] | None = None
-    pending: list[_Label] | None = None
+    pending: list[_Label] = field(default_factory=list)
     last_amount_index: int = -10
     last_amount_key: tuple[str, int | None] | None = None
     item: tuple[int, str] | None = None  # (line index, program name) of the last item/heading
@@ -252,7 +252,7 @@ class AmountExtractor:
                         self._report(i, PROSE)
                     continue
             if figures:
-                for yen, text, m in figures:
+                for yen, text, fm in figures:
                     if row is None or filled >= len(columns):
                         self._report(i, EXTRA if row else NOCONTEXT)
                         continue
@@ -260,9 +260,9 @@ class AmountExtractor:
                     filled += 1
                     self.amounts.append(AmountRecord(
                         doc=self.doc.doc_id, line=i + 1, program=row, fiscal_year=col.fiscal_year, stage=col.stage,
-                        amount_yen=yen, amount_text=text, partial=bool(m and m["partial"]),
+                        amount_yen=yen, amount_text=text, partial=bool(fm and fm["partial"]),
                         note=f"table column {col.label} (line {col.line + 1})"
-                        + (f"; unit {self._unit_name(unit)}" if m is None else ""),
+                        + (f"; unit {self._unit_name(unit)}" if fm is None else ""),
                     ))
                     st.last_amount_index = i
                 continue
@@ -340,7 +340,7 @@ class AmountExtractor:
         labels = find_labels(text)
         yens = yen_matches(text)
         if "基金" in s and any(label_stage(m) == "supplementary" and label_year(m) for m in labels) and not yens:
-            st.fund = (label_year(next(m for m in labels if label_year(m))), i + 8)
+            st.fund = (next(y for y in map(label_year, labels) if y), i + 8)
         if not yens:
             self._no_amount_line(i, st, s, labels)
             return
@@ -454,13 +454,14 @@ class AmountExtractor:
                 if stage == "previous_year_budget":
                     pm = _YEAR_PAREN_AFTER.match(text[lm.end():])
                     if pm:
-                        fy = label_year(LABEL_RE.search(f"{pm.group(1)}{pm.group(2)}年度予算額"))
+                        written = LABEL_RE.search(f"{pm.group(1)}{pm.group(2)}年度予算額")
+                        fy = label_year(written) if written else None
                     else:
                         ref = prev_key[1] if prev_key and prev_key[0] in MAIN_STAGES else self._ref_year(st)
                         fy = self._prev_year(ref)
                 elif fy is None:
                     fy = self._ref_year(st)
-                if stage in MAIN_STAGES and label_year(lm) is not None:
+                if stage in MAIN_STAGES and label_year(lm) is not None and fy is not None:
                     st.main = (stage, fy)
                 if fy is not None and stage != "previous_year_budget":
                     st.last_any = (stage, fy)

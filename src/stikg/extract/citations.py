@@ -301,7 +301,7 @@ class CitationExtractor:
         if cut and not any(a <= cut.start() < b for a, b in taken):
             start = _name_start(text, cut.start())
             name = _CONNECTOR.sub("", text[start: cut.start()].strip()) if start is not None else ""
-            if len(name) >= 3 and (is_strategy_name(name) or self._known(name)):
+            if start is not None and len(name) >= 3 and (is_strategy_name(name) or self._known(name)):
                 date, _ = _date_body(cut["date"], "")
                 found.append(_Found(i, start, name, text[start:].strip(), date, "", len(text) - start))
                 taken.append((start, len(text)))
@@ -474,9 +474,10 @@ class CitationExtractor:
             count = 0
             prose_seen = False
             while count < 6:
-                j = self.doc.next_nonblank(j)
-                if j is None or j in headings or self.doc.page_of[j] != self.doc.page_of[h]:
+                nxt = self.doc.next_nonblank(j)
+                if nxt is None or nxt in headings or self.doc.page_of[nxt] != self.doc.page_of[h]:
                     break
+                j = nxt
                 s = lines[j].text.strip()
                 if is_section_heading(s) or s.startswith("【") or TANTOU_RE.search(s):
                     break

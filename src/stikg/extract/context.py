@@ -20,12 +20,12 @@ a page printed beside its figures.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from stikg.core.normalize import era_year
+from stikg.extract.document import Context, WebFrame
 from stikg.extract.records import ContextRecord
 
-__all__ = ["ContextRecord", "Context", "WebFrame", "assign_contexts", "mention_context", "web_frame"]
+__all__ = ["ContextRecord", "assign_contexts", "mention_context", "web_frame"]
 
 EXCERPT_BREAK = re.compile(r"^\s*#\s*-{2,}\s*excerpt break\s*-{2,}\s*$")
 _COMMENT = re.compile(r"^\s*#\s*(?:source|partial text)\s*:", re.IGNORECASE)
@@ -58,17 +58,6 @@ def mention_context(text: str) -> tuple[str, int] | None:
     stage_word = re.sub(r"\s", "", m["stage"]).replace("（", "(").replace("）", ")")
     stage = "budget_draft" if stage_word.startswith("予算(") else MENTION_STAGE[stage_word]
     return stage, year
-
-
-@dataclass(frozen=True)
-class WebFrame:
-    """What the web-copy frame of a document says: boilerplate lines, excerpt starts and the
-    context-bearing lines (page headers and 出典情報), by 0-based index."""
-
-    boilerplate: frozenset[int]
-    breaks: frozenset[int]  # first line index of each excerpt after a break
-    titles: dict[int, str]  # page-header line → its title text
-    source_lines: dict[int, str]  # 出典情報 line → its text
 
 
 def web_frame(lines: list[str]) -> WebFrame:
@@ -105,17 +94,6 @@ def web_frame(lines: list[str]) -> WebFrame:
     return WebFrame(frozenset(boiler), frozenset(b for b in breaks if b < len(lines)), titles, sources)
 
 
-@dataclass(frozen=True)
-class Context:
-    """A page's fiscal year and stage, and where they came from."""
-
-    stage: str
-    fiscal_year: int
-    source: str  # header | page-title | source-line | document | argument
-    line: int | None  # 1-based line of the evidence (None for an argument)
-    text: str
-
-
 def _header_context(doc, page) -> Context | None:
     """The first budget header of a page (a line of stage labels, or a short label-and-figure line,
     whose label carries a fiscal year)."""
@@ -142,7 +120,7 @@ def _header_context(doc, page) -> Context | None:
     return None
 
 
-def assign_contexts(doc, fiscal_year: int | None, kind_stage: str | None, override: bool = False) -> list[str]:
+def assign_contexts(doc, fiscal_year: int | None, kind_stage: str | None, override: bool = False) -> list[int]:
     """Give every page of ``doc`` its :class:`Context` (see the module docstring); the document's
     own (``doc.stage``/``doc.fiscal_year``) is the fallback. Returns the first lines (1-based) of the
     pages with text whose context the text does not give (none at all, or only the arguments')."""

@@ -319,6 +319,28 @@ def header_label(text: str) -> re.Match | None:
     return m
 
 
+@dataclass(frozen=True)
+class WebFrame:
+    """What the web-copy frame of a document says: boilerplate lines, excerpt starts and the
+    context-bearing lines (page headers and 出典情報), by 0-based index."""
+
+    boilerplate: frozenset[int]
+    breaks: frozenset[int]  # first line index of each excerpt after a break
+    titles: dict[int, str]  # page-header line → its title text
+    source_lines: dict[int, str]  # 出典情報 line → its text
+
+
+@dataclass(frozen=True)
+class Context:
+    """A page's fiscal year and stage, and where they came from."""
+
+    stage: str
+    fiscal_year: int
+    source: str  # header | page-title | source-line | document | argument
+    line: int | None  # 1-based line of the evidence (None for an argument)
+    text: str
+
+
 @dataclass
 class Page:
     """A page of the original pamphlet: lines [start, end) (0-based), its program and title."""
@@ -332,7 +354,7 @@ class Page:
     items: list[tuple[int, str, bool]] = field(default_factory=list)  # (line index, name, partial)
     # how an untitled page got its program: summary, definition, summary-line, registry, continuation
     named_by: str | None = None
-    context: object | None = None  # stikg.extract.context.Context: the page's stage and fiscal year
+    context: Context | None = None  # the page's stage and fiscal year (stikg.extract.context)
 
 
 @dataclass
@@ -355,7 +377,7 @@ class Doc:
     context_text: str | None = None
     row_programs: dict[int, str] = field(default_factory=dict)  # comparison-table line → its row's program
     breaks: frozenset[int] = frozenset()  # line indices that start a new page whatever the rules say
-    frame: object | None = None  # stikg.extract.context.WebFrame of a web copy
+    frame: WebFrame | None = None  # the frame of a web copy (stikg.extract.context.web_frame)
 
     def page(self, index: int) -> Page:
         """The page holding line ``index`` (0-based)."""

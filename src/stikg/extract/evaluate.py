@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -174,7 +175,8 @@ def read_rows(path: Path) -> list[dict]:
         raise StikgError(f"cannot read CSV: {exc}", path) from None
 
 
-def _documents(gold_dir: Path) -> list[str | None]:
+def _documents(gold_dir: Path) -> Sequence[str | None]:
+    """The gold documents' sub-directories, or [None] when the CSVs lie in ``gold_dir`` itself."""
     if any((gold_dir / f"{t}.csv").exists() for t in TABLES):
         return [None]
     return sorted(p.name for p in gold_dir.iterdir() if p.is_dir() and any((p / f"{t}.csv").exists() for t in TABLES))

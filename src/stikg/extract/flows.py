@@ -176,8 +176,8 @@ class FlowExtractor:
         if instr:
             return [_Token("instr", instr, line)]
         m = _ORG_INSTR.match(word)
-        if m and self._instrument(m["instr"]) and self._org(m["org"]):
-            return [_Token("org", self._org(m["org"]), line), _Token("instr", self._instrument(m["instr"]), line)]
+        if m and (instr := self._instrument(m["instr"])) and (org := self._org(m["org"])):
+            return [_Token("org", org, line), _Token("instr", instr, line)]
         org = self._org(word)
         return [_Token("org", org, line)] if org else []
 

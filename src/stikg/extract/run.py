@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 from stikg.core.normalize import era_year
 from stikg.extract.context import ContextRecord, assign_contexts, mention_context, web_frame
@@ -56,13 +57,13 @@ def document_context(doc: Doc) -> tuple[str | None, int | None, str | None, int 
                 if ctx:
                     return ctx[0], ctx[1], source, i
     for i, line in enumerate(doc.lines):
-        m = _MENTION.search(line.text)
-        if m:
+        mention = _MENTION.search(line.text)
+        if mention:
             try:
-                year = era_year(m.group(1), 1 if m.group(2) == "元" else int(m.group(2)))
+                year = era_year(mention.group(1), 1 if mention.group(2) == "元" else int(mention.group(2)))
             except ValueError:
                 continue
-            return _MENTION_STAGE[m.group(3)], year, "title", i
+            return _MENTION_STAGE[mention.group(3)], year, "title", i
     return None, None, None, None
 
 
@@ -196,11 +197,25 @@ def proposed_entry(kind: str, name: str, basis_kind: str | None = None) -> str:
 NO_PROGRAM = "program not identified"
 
 
+class _OfProgram(Protocol):
+    """A record of a program at a line: amounts, citations, organizations, flows and periods."""
+
+    @property
+    def program(self) -> str: ...
+
+    @property
+    def line(self) -> int: ...
+
+
+def _program_records(result: ExtractionResult) -> tuple[_OfProgram, ...]:
+    return (*result.amounts, *result.citations, *result.organizations, *result.flows, *result.periods)
+
+
 def unattributed(result: ExtractionResult, doc: Doc) -> list[ReportRow]:
     """One report row per record whose program could not be identified (its page has no title and
     no rule named it), so that no record loses its program silently."""
     rows = []
-    for rec in (*result.amounts, *result.citations, *result.organizations, *result.flows, *result.periods):
+    for rec in _program_records(result):
         if not (rec.program or "").strip():
             rows.append(ReportRow(result.doc, rec.line, doc.lines[rec.line - 1].printed.strip(), NO_PROGRAM))
     return rows
@@ -217,7 +232,7 @@ def unresolved_names(result: ExtractionResult, registry: Resolver | None) -> lis
             return
         first[(kind, name)] = line
 
-    for rec in (*result.amounts, *result.citations, *result.organizations, *result.flows, *result.periods):
+    for rec in _program_records(result):
         note("program", rec.program, rec.line)
     basis: dict[str, str] = {}
     for c in result.citations:

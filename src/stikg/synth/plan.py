@@ -168,7 +168,7 @@ def _make_offices(count: int, sections_per_office: int, seed: int, used: set[str
     rng.shuffle(mext)
     rng.shuffle(other)
     # MEXT bureaus issue most documents, as in the real corpus: one office in five is another ministry's.
-    order = []
+    order: list[tuple[int, int, int]] = []  # (bureau, field, office pattern)
     while mext or other:
         take = other if (len(order) % 5 == 4 and other) or not mext else mext
         order.append(take.pop())
@@ -208,7 +208,7 @@ def _make_program(k: int, office: Office, first: int, last: int, seed: int, used
         return f"{base}（{tag}）" if tag else base
 
     shape = (len(PREFIXES), len(THEMES), len(SUFFIXES))
-    tries = [tuple(rng.randrange(n) for n in shape) for _ in range(40)]
+    tries = [(rng.randrange(shape[0]), rng.randrange(shape[1]), rng.randrange(shape[2])) for _ in range(40)]
     name, combo = None, None
     for tag in (short, f"{short or f_en[:2].upper()}-{k}"):
         for c in tries:

@@ -321,7 +321,7 @@ class DocumentRenderer:
         cur, prev = current_amount(p, fy, stage), self.prev(p)
         s = "の内数" if p.partial else ""
         c = w.money(cur)
-        pt = w.money(prev) if prev is not None else None
+        pt = w.money(prev) if prev is not None else ""  # printed only where there is a previous year
         label = self.ja_stage()
         layout = rng.random()
         if layout < 0.15 and prev is not None:
@@ -450,7 +450,7 @@ class DocumentRenderer:
             sc = sub_amount(sub, cur)
             sp = sub_amount(sub, prev) if prev is not None and sub.start < fy else None
             ct = w.money(sc)
-            pt = w.money(sp) if sp is not None else None
+            pt = w.money(sp) if sp is not None else ""
             if numbered:
                 w.add(f"{'①②③④⑤'[n]} {sub.name}")
                 w.blank()
