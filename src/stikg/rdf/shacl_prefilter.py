@@ -358,7 +358,7 @@ class Prefilter:
 
     def _logical(self, kind: str, parameter, values) -> Verdict:
         verdict: Verdict = True
-        members = self.model.rdf_list(parameter) if kind in ("or", "and", "xone") else None
+        members = self.model.rdf_list(parameter) if kind in ("or", "and", "xone") else []
         for value in values:
             if kind == "node":
                 result = self.nested(parameter, value)

@@ -15,9 +15,11 @@ from rdflib.compare import to_canonical_graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF, SH, XSD
 
+from stikg.core.errors import StikgError
 from stikg.rdf.turtle_folder import load_turtle_folder
 
 SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+_PATCHED = "_stikg_patched"  # marks pyshacl's Shape.validate once it is wrapped (_nested_shapes_ignore_focus_filter)
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ def _nested_shapes_ignore_focus_filter() -> None:
     """
     from pyshacl.shape import Shape
 
-    if getattr(Shape.validate, "_stikg_patched", False):
+    if getattr(Shape.validate, _PATCHED, False):
         return
     original = Shape.validate
 
@@ -146,8 +148,8 @@ def _nested_shapes_ignore_focus_filter() -> None:
         finally:
             executor.focus_nodes = saved
 
-    validate._stikg_patched = True
-    Shape.validate = validate
+    vars(validate)[_PATCHED] = True  # a mark on the function: patching twice would wrap it twice
+    Shape.validate = validate  # type: ignore[method-assign]  # deliberately replaces pyshacl's method
 
 
 def _validate_focus(args) -> tuple[list[Finding], list]:
@@ -247,7 +249,7 @@ def validate_prefiltered(triples: set, shapes: Graph, ontology: Graph | None = N
     variants = {"filtered": _without_targets(shapes, found.opaque_shapes),
                 "opaque": _without_targets(shapes, set(shapes.subjects()) - found.opaque_shapes)}
     suspects = sorted(found.suspects, key=str)
-    tasks = [("filtered", suspects[i::parts]) for i in range(parts) if suspects[i::parts]]
+    tasks: list[tuple[str, list | None]] = [("filtered", suspects[i::parts]) for i in range(parts) if suspects[i::parts]]
     if found.opaque_shapes:
         tasks.append(("opaque", None))
     if not tasks:
@@ -409,13 +411,16 @@ def _merge(outcomes: list[tuple[list[Finding], list]]) -> ValidationReport:
         for t in triples:
             part.add(t)
         node = next(iter(part.subjects(RDF.type, SH.ValidationReport)), None)
+        if node is None:
+            raise StikgError("a SHACL run gave no sh:ValidationReport")
         for s, p, o in part:
             if s == node:
                 continue
             merged.add((s, p, o))
         if report_node is None:
             report_node = node
-        all_conform = all_conform and bool(part.value(node, SH.conforms, default=Literal(True)).toPython())
+        conforms = part.value(node, SH.conforms, default=Literal(True))
+        all_conform = all_conform and bool(conforms.toPython() if isinstance(conforms, Literal) else conforms)
         for result in part.objects(node, SH.result):
             merged.add((report_node, SH.result, result))
     has_violation = any(f.severity == "Violation" for f in findings)
