@@ -19,6 +19,12 @@ The stage context of a page is its last header label with a fiscal year (``令�
 else the document's (first header label of the document, else ``--kind``/``--fiscal-year``).
 ``（新規）`` marks a new program, ``（N年間）`` a multi-year fund (stage ``fund``, in the fiscal year
 of a preceding ``令和N年度補正予算において…基金`` line when there is one), ``の内数`` a partial figure.
+
+The module is one algorithm, kept whole although it is a little over 600 lines: a single pass over
+each page's lines whose handlers (label, item, bare, note and comparison-table lines) all read and
+advance one page state (:class:`_State`: pending labels, the stage context, the last item, grant and
+fund blocks) and pair figures with what came before them. Split apart, each part would need that
+state and the pairing rules of the others.
 """
 
 from __future__ import annotations
