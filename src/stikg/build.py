@@ -16,8 +16,10 @@ import sys
 import time
 from array import array
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
@@ -86,7 +88,7 @@ def code_fingerprint() -> str:
     package = Path(stikg.__file__).parent
     files = sorted([*package.glob("extract/*.py"), package / "rdf" / "mapping.py", package / "rdf" / "vocab.py",
                     package / "core" / "normalize.py", package / "core" / "text.py",
-                    package / "inputs" / "registry.py"])
+                    package / "inputs" / "registry.py", package / "inputs" / "registry_load.py"])
     digest = hashlib.sha256(__version__.encode())
     for f in files:
         if f.is_file():
@@ -217,7 +219,8 @@ def extract_and_map(documents: list[Document], registry, paths: Paths, mapper: M
 
     if parallel and len(todo) >= PARALLEL_EXTRACT_MIN_DOCUMENTS:
         worker_docs, own_docs = _split_by_size(todo, 2)
-        calls = [[functools.partial(there, d) for d in worker_docs], [functools.partial(here, d) for d in own_docs]]
+        calls: list[list[Callable[[], tuple[Document, Any]]]] = [
+            [functools.partial(there, d) for d in worker_docs], [functools.partial(here, d) for d in own_docs]]
         for doc, got in run_groups(calls):
             if isinstance(got, bytes):  # from the worker: store it, then read it back like a cache hit
                 if use_cache:

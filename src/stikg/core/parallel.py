@@ -10,11 +10,14 @@ import gc
 import os
 import signal
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from stikg.core.errors import StikgError
 
+T = TypeVar("T")
 
-def run_groups(groups: list[list[Callable[[], dict]]], parallel: bool = True) -> list[dict]:
+
+def run_groups(groups: list[list[Callable[[], T]]], parallel: bool = True) -> list[T]:
     """Call every function of every group; return their results (group by group, in order).
 
     With ``parallel`` (and ``fork`` available, and more than one CPU) every group but the last
@@ -75,7 +78,7 @@ def _can_fork() -> bool:
     return cpus > 1 and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon
 
 
-def _worker(group: list[Callable[[], dict]], conn, parent: int) -> None:
+def _worker(group: list[Callable[[], Any]], conn, parent: int) -> None:
     """A forked worker: run the group, send ("ok", results) or ("error", exception)."""
     gc.disable()  # short-lived; collecting would only copy the parent's pages
     _die_with_parent(parent)
