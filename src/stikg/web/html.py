@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from stikg.rdf.vocab import STIKG_NS as STIKG
 from stikg.sparql import Term, compact_iri, standard_prefixes
+from stikg.web.http import Response
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -32,6 +33,13 @@ CSS = "/static/ld/ld.css"
 ALTERNATES = (("ttl", "Turtle", "text/turtle"), ("jsonld", "JSON-LD", "application/ld+json"),
               ("nt", "N-Triples", "application/n-triples"))
 
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
+
 TermTriple = tuple[Term, Term, Term]
 Linker = Callable[[str], str | None]
 
@@ -39,6 +47,43 @@ Linker = Callable[[str], str | None]
 def esc(value: object) -> str:
     """HTML-escape anything (quotes too, so the result is safe inside attribute values)."""
     return html.escape(str(value), quote=True)
+
+
+def secure(response: Response) -> Response:
+    """Add the security headers (without overriding what a handler set)."""
+    for key, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(key, value)
+    return response
+
+
+def html_page(text: str, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    """An HTML response with the security headers."""
+    return secure(Response(status, text.encode("utf-8"), "text/html; charset=utf-8", dict(headers or {})))
+
+
+_MARKUP = re.compile(r"\*\*|__")
+
+
+def clean_quote(text: str) -> str:
+    """A source line as a quote: the Markdown emphasis marks (``**``, ``__``) of the text file dropped."""
+    return _MARKUP.sub("", text).strip()
+
+
+def doc_label(document_iri: str, graph: Graph | None = None, labels: Mapping[str, str] | None = None) -> str:
+    """A source document by its title (ja), never by its hashed file name when the title is known."""
+    if labels and document_iri in labels:
+        return labels[document_iri]
+    if graph is not None and graph.labels(document_iri):
+        return graph.label(document_iri)
+    return stem_of(document_iri)
+
+
+def source_link(document_iri: str, line: object, title: str, width: int = 30) -> str:
+    """``title L12`` linked to the line in the source viewer (a long title shortened, whole in the tooltip)."""
+    href = f"/source/{quote(stem_of(document_iri))}#L{quote(str(line))}"
+    shown = title if len(title) <= width else title[: width - 1] + "…"
+    return (f'<a class="src" href="{esc(href)}" title="{esc(title)} ({esc(stem_of(document_iri))}) line {esc(line)}">'
+            f"{esc(shown)} L{esc(line)}</a>")
 
 
 # ------------------------------------------------------------------------------------ layout
@@ -53,8 +98,13 @@ def layout(title: str, body: str, *, lang: str = "ja", head: str = "") -> str:
         f"<title>{esc(title)} — stikg</title>\n"
         f'<link rel="stylesheet" href="{CSS}">\n{head}</head>\n<body class="ld">\n'
         '<header class="site"><a class="home" href="/">stikg</a>'
-        '<nav><a href="/">SPARQL query page</a> · <a href="/ontology">ontology</a> · '
-        '<a href="/dataset">dataset (VoID)</a> · <a href="/dumps/dataset.nq">dump</a></nav></header>\n'
+        '<nav><a href="/program/">事業 programmes</a> · <a href="/strategy/">戦略 strategies</a> · '
+        '<a href="/organization/">組織 organisations</a> · <a href="/hub/">拠点 hubs</a> · '
+        '<a href="/document/">文書 documents</a> · <a href="/">SPARQL</a> · <a href="/ontology">ontology</a> · '
+        '<a href="/dataset">dataset (VoID)</a> · <a href="/dumps/dataset.nq">dump</a></nav>'
+        '<form class="search" action="/search" method="get" role="search">'
+        '<input type="search" name="q" placeholder="検索 search: Q-LEAP, 科研費 …" aria-label="search">'
+        '<button type="submit">検索</button></form></header>\n'
         f"<main>\n{body}\n</main>\n"
         '<footer class="site">出典：文部科学省ウェブサイト / Source: MEXT website · '
         "政府標準利用規約（第2.0版）/ CC BY 4.0 compatible</footer>\n"
@@ -71,6 +121,7 @@ class Graph:
 
     triples: Sequence[TermTriple]
     by_subject: dict[str, list[tuple[str, Term]]] = field(default_factory=dict)
+    extra: Mapping[str, str] = field(default_factory=dict)  # readable labels of facts, evidence, documents
 
     def __post_init__(self) -> None:
         index: dict[str, list[tuple[str, Term]]] = defaultdict(list)
@@ -104,6 +155,8 @@ class Graph:
         for lang in ("ja", "en", ""):
             if lang in labels:
                 return labels[lang]
+        if iri in self.extra:
+            return self.extra[iri]
         for predicate in (SKOS + "notation", STIKG + "fileName"):
             if self.value(iri, predicate) is not None:
                 return self.text(iri, predicate)
@@ -159,11 +212,9 @@ def evidence_html(fact: str, graph: Graph, linker: Linker) -> str:
         if not doc or not line:
             items.append(link(ev, graph, linker, "evidence"))
             continue
-        stem = stem_of(doc)
-        href = f"/source/{quote(stem)}#L{quote(line)}"
         items.append(
-            f'<li><a class="src" href="{esc(href)}">{esc(stem)} L{esc(line)}</a> '
-            f'<q lang="ja">{esc(quote_text)}</q> <a class="ev" href="{esc(linker(ev) or ev)}">#</a></li>'
+            f"<li>{source_link(doc, line, doc_label(doc, graph, graph.extra))} "
+            f'<q lang="ja">{esc(clean_quote(quote_text))}</q> <a class="ev" href="{esc(linker(ev) or ev)}">#</a></li>'
         )
     if not items:
         doc_iri = graph.text(fact, STIKG + "reportedIn")
@@ -275,17 +326,25 @@ def properties_table(graph: Graph, subject: str, linker: Linker) -> str:
     for p in sorted(grouped, key=lambda x: (x != RDF_TYPE, compact_iri(x, prefixes))):
         values = "<br>".join(term_html(o, graph, linker) for o in grouped[p])
         name = compact_iri(p, prefixes)
+        if p == RDFS_COMMENT:  # the registry's or catalog's curator note: labelled, never a description
+            values = '<span class="note">編集注 curator note (not from the source):</span> ' + values
         rows.append(f'<tr><th><a href="{esc(linker(p) or p)}" title="{esc(p)}">{esc(name)}</a></th><td>{values}</td></tr>')
     return ('<section id="properties"><h2>すべての記述 <span class="en">All statements</span></h2>'
             f'<table class="props"><tbody>{"".join(rows)}</tbody></table></section>')
 
 
-def incoming_section(rows: Iterable[tuple[str, str, str]], linker: Linker, total: int, limit: int) -> str:
+def incoming_section(rows: Iterable[tuple[str, str, str]], linker: Linker, total: int, limit: int,
+                     labels: Mapping[str, str] | None = None) -> str:
+    """Who links here: one line per subject (its properties as tags, so nothing is listed twice)."""
     items = []
     prefixes = standard_prefixes()
+    grouped: dict[str, tuple[str, list[str]]] = {}
     for s, p, label in rows:
-        items.append(f'<li><a href="{esc(linker(s) or s)}" title="{esc(s)}">{esc(label or compact_iri(s, prefixes))}</a>'
-                     f' <span class="tag">{esc(compact_iri(p, prefixes))}</span></li>')
+        name, props = grouped.setdefault(s, (label or (labels or {}).get(s) or compact_iri(s, prefixes), []))
+        props.append(compact_iri(p, prefixes))
+    for s, (name, props) in grouped.items():
+        tags = " ".join(f'<span class="tag">{esc(p)}</span>' for p in sorted(set(props)))
+        items.append(f'<li><a href="{esc(linker(s) or s)}" title="{esc(s)}">{esc(name)}</a> {tags}</li>')
     if not items:
         return ""
     more = f"<p>… and {total - limit} more (use the SPARQL endpoint).</p>" if total > limit else ""
@@ -295,9 +354,11 @@ def incoming_section(rows: Iterable[tuple[str, str, str]], linker: Linker, total
 
 def entity_page(iri: str, path: str, triples: Sequence[TermTriple], linker: Linker,
                 incoming: Sequence[tuple[str, str, str]] = (), incoming_total: int = 0,
-                incoming_limit: int = 300) -> str:
-    """The page of one entity: labels, types, its facts (programs), all statements, incoming links."""
-    graph = Graph(triples)
+                incoming_limit: int = 300, *, summary: str = "", labels: Mapping[str, str] | None = None) -> str:
+    """The page of one entity: labels, types, ``summary`` (HTML made by :mod:`stikg.web.summaries`),
+    its facts (programs), all statements, incoming links. ``labels`` names facts, evidence and
+    documents the triples do not label (so no hashed IRI is shown as a name)."""
+    graph = Graph(triples, extra=dict(labels or {}))
     labels = graph.labels(iri)
     title = graph.label(iri)
     types = [o.value for o in graph.objects(iri, RDF_TYPE)]
@@ -310,6 +371,8 @@ def entity_page(iri: str, path: str, triples: Sequence[TermTriple], linker: Link
         parts.append('<p class="types">' + " ".join(link(t, graph, linker) for t in sorted(own_types)) + "</p>")
     formats = " · ".join(f'<a href="{esc(path)}.{ext}" type="{mt}">{name}</a>' for ext, name, mt in ALTERNATES)
     parts.append(f'<p class="formats">Also as {formats}</p>')
+    if summary:
+        parts.append(summary)
     if STIKG + "Program" in types:
         parts.append(program_sections(graph, iri, linker))
     if graph.objects(iri, STIKG + "hasEvidence"):
@@ -319,13 +382,12 @@ def entity_page(iri: str, path: str, triples: Sequence[TermTriple], linker: Link
         doc = graph.text(iri, STIKG + "sourceDocument")
         line = graph.text(iri, STIKG + "line")
         if doc and line:
-            href = f"/source/{quote(stem_of(doc))}#L{quote(line)}"
-            parts.append(f'<blockquote lang="ja">{esc(graph.text(iri, STIKG + "quote"))}</blockquote>'
-                         f'<p><a class="src" href="{esc(href)}">{esc(stem_of(doc))} line {esc(line)}</a></p>')
+            parts.append(f'<blockquote lang="ja">{esc(clean_quote(graph.text(iri, STIKG + "quote")))}</blockquote>'
+                         f"<p>{source_link(doc, line, doc_label(doc, graph, graph.extra))}</p>")
     if STIKG + "SourceDocument" in types:
         parts.append(f'<p><a class="src" href="/source/{esc(quote(stem_of(iri)))}">全文 / full text</a></p>')
     parts.append(properties_table(graph, iri, linker))
-    parts.append(incoming_section(incoming, linker, incoming_total, incoming_limit))
+    parts.append(incoming_section(incoming, linker, incoming_total, incoming_limit, graph.extra))
     head = "".join(f'<link rel="alternate" type="{mt}" href="{esc(path)}.{ext}">\n' for ext, _, mt in ALTERNATES)
     return layout(title, "\n".join(p for p in parts if p), head=head)
 

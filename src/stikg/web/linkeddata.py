@@ -39,7 +39,9 @@ from stikg.rdf.formats import content_type, offers
 from stikg.sparql import AskResult, GraphResult, QueryError, SelectResult, Term
 from stikg.web import html as pages
 from stikg.web.http import HTTPError, Request, Response, negotiate
+from stikg.web.snapshot import snapshot_for
 from stikg.web.sparql_app import App
+from stikg.web.summaries import Summaries
 from stikg.web.workers import Job
 
 KINDS = ("program", "strategy", "organization", "hub", "document", "allocation", "budget", "citation", "flow",
@@ -53,11 +55,7 @@ EXTENSIONS = {code: content_type(code) for code in PAGE_FORMATS}
 OFFERS = {**offers(("html", "ttl", "jsonld")), "application/json": "jsonld", **offers(("nt", "rdf"))}
 DUMPS = {name: content_type(name.rsplit(".", 1)[1])
          for name in ("dataset.nq", "dataset.trig", "dataset.jsonld", "stikg.ttl", "void.ttl", "context.jsonld")}
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
+SECURITY_HEADERS = pages.SECURITY_HEADERS
 LABEL_PREDICATES = (
     "http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel",
     "http://purl.org/dc/terms/title", "http://www.w3.org/2004/02/skos/core#notation",
@@ -144,15 +142,11 @@ def render_rdf(fmt: str, triples: Iterable[tuple[Term, Term, Term]]) -> bytes:
 # ----------------------------------------------------------------------------- responses
 
 
-def secure(response: Response) -> Response:
-    """Add the security headers (without overriding what a handler set)."""
-    for key, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(key, value)
-    return response
+secure = pages.secure
 
 
 def html_response(text: str, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    return secure(Response(status, text.encode("utf-8"), EXTENSIONS["html"], dict(headers or {})))
+    return pages.html_page(text, status, headers)
 
 
 def alternates_header(path: str) -> str:
@@ -275,8 +269,12 @@ class LinkedData:
     def represent(self, description: Description, path: str, ext: str) -> Response:
         headers = {"Link": alternates_header(path), "Cache-Control": "max-age=300"}
         if ext == "html":
+            snap = snapshot_for(self.app)
+            kind = path.strip("/").split("/", 1)[0]
+            summary = Summaries(snap, self.linker).render(description.iri, kind)
             page = pages.entity_page(description.iri, path, description.triples, self.linker,
-                                     description.incoming, description.incoming_total, INCOMING_LIMIT)
+                                     description.incoming, description.incoming_total, INCOMING_LIMIT,
+                                     summary=summary, labels=snap.names)
             return html_response(page, headers=headers)
         return secure(Response(200, render_rdf(ext, description.triples), EXTENSIONS[ext], headers))
 

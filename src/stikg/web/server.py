@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from stikg.core.errors import StikgError
-from stikg.web import lineage_routes, linkeddata
+from stikg.web import browse, lineage_routes, linkeddata
 from stikg.web.http import Request, Response, error_response
 from stikg.web.sparql_app import App, AppConfig
 from stikg.web.workers import DEFAULT_MAX_BODY, DEFAULT_MAX_RESULTS, DEFAULT_TIMEOUT_S, WorkerPool
@@ -211,6 +211,7 @@ def make_app(pool: WorkerPool, config: AppConfig | None = None) -> App:
     app = App(pool, config or AppConfig())
     lineage_routes.install(app)
     linkeddata.install(app)
+    browse.install(app)  # the list pages and /search (issue 17)
     return app
 
 def free_port(host: str = "127.0.0.1") -> int:
