@@ -215,9 +215,11 @@ class Browse:
     def handle(self, request: Request) -> Response:
         assert request.match is not None
         kind = request.match.group("kind")
-        fmt = request.match.group("ext") or request.param("format") or _negotiate(request)
-        if fmt not in ("html", "json", "csv"):
-            return _error("html", f"format must be html, json or csv, got {fmt[:20]!r}")
+        ext, asked = request.match.group("ext"), request.param("format")
+        fmt = ext or asked or _negotiate(request)
+        if fmt not in ("html", "json", "csv") or (ext and asked and asked != ext):
+            return _error("json" if fmt == "json" else "text",
+                          f"format must be html, json or csv (and agree with the .{ext or 'suffix'}), got {asked!r}")
         try:
             listing = self.listing(kind, request, paged=fmt != "csv" or request.param("page") is not None)
         except HTTPError as exc:
@@ -355,7 +357,7 @@ def as_csv(listing: Listing) -> str:
     writer = csv.DictWriter(out, header, lineterminator="\r\n", extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+        writer.writerow({k: "" if v is None else str(v).lower() if isinstance(v, bool) else v for k, v in row.items()})
     return out.getvalue()
 
 

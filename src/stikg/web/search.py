@@ -127,6 +127,8 @@ class Search:
             q = (request.param("q") or "")[:MAX_QUERY]
             return pages.html_page(search_page(q, [], {}, (), 0, 1, 1, exc.message), 400)
         q, kinds, page, per_page = args
+        if not q and fmt == "json":
+            return _json({"error": "give a search text: /search.json?q=NAME (Japanese or English)"}, 400)
         hits = self.index().search(q, KINDS) if q else []
         counts = {k: 0 for k in KINDS}
         for hit in hits:
