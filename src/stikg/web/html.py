@@ -295,7 +295,7 @@ def program_sections(graph: Graph, subject: str, linker: Linker) -> str:
         return evidence_html(fact, graph, linker)
 
     def fact_link(fact: str) -> str:
-        return link(fact, graph, linker, fact.rsplit("/", 1)[-1][:8])
+        return link(fact, graph, linker, "詳細 details")
 
     citations = fact_table(graph, facts_of(graph, subject, "Citation"), [
         ("戦略 strategy", obj(STIKG + "citedStrategy")), ("as printed", obj(STIKG + "strategyText")),

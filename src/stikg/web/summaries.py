@@ -352,7 +352,8 @@ def budget_chart(budgets: list[Budget], width: int = 720, height: int = 260) -> 
     plot_w, plot_h = width - left - right, height - bottom - upper
     group_w = plot_w / max(1, len(years))
     bar_w = max(4.0, min(28.0, (group_w - 10) / max(1, len(stages))))
-    out = [f'<svg class="chart" id="budget-chart" role="img" viewBox="0 0 {width} {height + 24 * ((len(stages) + 3) // 4)}" '
+    legend_rows = (len(stages) + 3) // 4 + (1 if any(p for _, p in values.values()) else 0)
+    out = [f'<svg class="chart" id="budget-chart" role="img" viewBox="0 0 {width} {height + 24 * legend_rows}" '
            f'width="{width}" xmlns="http://www.w3.org/2000/svg" aria-labelledby="chart-title">'
            '<title id="chart-title">予算の推移 budget by fiscal year and stage</title>'
            '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
@@ -383,8 +384,7 @@ def budget_chart(budgets: list[Budget], width: int = 720, height: int = 260) -> 
         out.append(f'<rect class="bar stage-{esc(stage)}" x="{x}" y="{y - 10}" width="12" height="12"/>'
                    f'<text class="legend" x="{x + 16}" y="{y}">{esc(STAGE_SHORT.get(stage, stage))}</text>')
     if any(p for _, p in values.values()):
-        x = left + (len(stages) % 4) * 160
-        y = height + 24 * (len(stages) // 4) - 4
+        x, y = left, height + 24 * ((len(stages) + 3) // 4) - 4
         out.append(f'<rect class="bar partial" x="{x}" y="{y - 10}" width="12" height="12"/>'
                    f'<text class="legend" x="{x + 16}" y="{y}">内 = の内数 (part of a larger amount)</text>')
     out.append("</svg>")
