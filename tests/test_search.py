@@ -69,7 +69,7 @@ def search_json(server, query: str, extra: str = "") -> tuple[int, dict]:
 def test_the_real_graph_finds_q_leap(server, query):
     status, data = search_json(server, query)
     assert status == 200
-    assert data["results"][0]["iri"] == QLEAP and data["results"][0]["page"] == "/program/q-leap.html"
+    assert data["results"][0]["iri"] == QLEAP and data["results"][0]["href"] == "/program/q-leap.html"
     assert data["counts"]["program"] >= 1 and data["total"] == sum(data["counts"].values())
 
 

@@ -164,3 +164,16 @@ def test_hostile_labels_stay_inert(hostile, path):
     assert status == 200
     assert "<img src=x" not in text and "<script>alert" not in text
     assert "&lt;img src=x onerror=alert(1)&gt;" in text or "&lt;script&gt;" in text, path
+
+
+
+def test_comments_are_labelled_for_what_they_are(server):
+    assert "編集注 curator note" in page(server, "/program/q-leap.html")
+    query = ("SELECT ?p ?a WHERE { ?p a <https://w3id.org/stikg/ontology#ProgramPeriod> ; "
+             "<http://www.w3.org/2000/01/rdf-schema#comment> ?c . ?a a <https://w3id.org/stikg/ontology#BudgetAllocation> ; "
+             "<http://www.w3.org/2000/01/rdf-schema#comment> ?d } LIMIT 1")
+    status, _, body = get(server, "/sparql?query=" + quote(query), "application/sparql-results+json")
+    binding = json.loads(body)["results"]["bindings"][0]
+    period, allocation = (binding[k]["value"].removeprefix(BASE) for k in ("p", "a"))
+    assert "記載 as printed in the source" in page(server, f"/{period}.html")
+    assert "抽出メモ extractor note" in page(server, f"/{allocation}.html")

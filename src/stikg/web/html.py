@@ -317,6 +317,17 @@ def program_sections(graph: Graph, subject: str, linker: Linker) -> str:
     return amounts_section(graph, subject, linker) + citations + roles + flows + periods
 
 
+def comment_kind(graph: Graph, subject: str) -> str:
+    """What an rdfs:comment of ``subject`` is: the printed text of a period, the extractor's note on
+    an amount, else the curator's note of the registry or catalog."""
+    types = {o.value for o in graph.objects(subject, RDF_TYPE)}
+    if STIKG + "ProgramPeriod" in types:
+        return "記載 as printed in the source"
+    if STIKG + "BudgetAllocation" in types or STIKG + "AmountFact" in types:
+        return "抽出メモ extractor note (not from the source)"
+    return "編集注 curator note (not from the source)"
+
+
 def properties_table(graph: Graph, subject: str, linker: Linker) -> str:
     grouped: dict[str, list[Term]] = defaultdict(list)
     for p, o in graph.by_subject.get(subject, ()):
@@ -326,8 +337,8 @@ def properties_table(graph: Graph, subject: str, linker: Linker) -> str:
     for p in sorted(grouped, key=lambda x: (x != RDF_TYPE, compact_iri(x, prefixes))):
         values = "<br>".join(term_html(o, graph, linker) for o in grouped[p])
         name = compact_iri(p, prefixes)
-        if p == RDFS_COMMENT:  # the registry's or catalog's curator note: labelled, never a description
-            values = '<span class="note">編集注 curator note (not from the source):</span> ' + values
+        if p == RDFS_COMMENT:  # a note, labelled for what it is: never shown as a public description
+            values = f'<span class="note">{esc(comment_kind(graph, subject))}:</span> ' + values
         rows.append(f'<tr><th><a href="{esc(linker(p) or p)}" title="{esc(p)}">{esc(name)}</a></th><td>{values}</td></tr>')
     return ('<section id="properties"><h2>すべての記述 <span class="en">All statements</span></h2>'
             f'<table class="props"><tbody>{"".join(rows)}</tbody></table></section>')

@@ -148,7 +148,7 @@ class Search:
                 "per_page": per_page, "pages": pages_total,
                 "results": [{"iri": h.entity.iri, "kind": h.entity.kind, "id": h.entity.slug,
                              "label_ja": h.entity.label_ja, "label_en": h.entity.label_en,
-                             "aliases": h.entity.aliases, "matched": h.matched, "page": h.entity.path}
+                             "aliases": h.entity.aliases, "matched": h.matched, "href": h.entity.path}
                             for h in shown],
             })
         if not q:
