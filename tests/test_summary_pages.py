@@ -177,3 +177,15 @@ def test_comments_are_labelled_for_what_they_are(server):
     period, allocation = (binding[k]["value"].removeprefix(BASE) for k in ("p", "a"))
     assert "記載 as printed in the source" in page(server, f"/{period}.html")
     assert "抽出メモ extractor note" in page(server, f"/{allocation}.html")
+
+
+def test_a_page_without_its_snapshot_still_answers(server, monkeypatch):
+    from stikg.web import linkeddata
+    from stikg.web.http import HTTPError
+
+    def busy(app):
+        raise HTTPError(503, "all 2 query workers are busy; try again")
+
+    monkeypatch.setattr(linkeddata, "snapshot_for", busy)
+    text = page(server, "/program/q-leap.html")
+    assert "No summary: all 2 query workers are busy" in text and 'id="properties"' in text

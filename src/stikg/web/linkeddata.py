@@ -232,7 +232,7 @@ class LinkedData:
         def load(path: Path) -> list[tuple[Term, Term, Term]]:
             from rdflib import Graph
 
-            return [tuple(from_rdflib(t) for t in triple) for triple in Graph().parse(path, format="turtle")]
+            return [(from_rdflib(s), from_rdflib(p), from_rdflib(o)) for s, p, o in Graph().parse(path, format="turtle")]
 
         return self.cached("void", self.paths.kg / "void.ttl", load) or []
 
@@ -269,12 +269,16 @@ class LinkedData:
     def represent(self, description: Description, path: str, ext: str) -> Response:
         headers = {"Link": alternates_header(path), "Cache-Control": "max-age=300"}
         if ext == "html":
-            snap = snapshot_for(self.app)
-            kind = path.strip("/").split("/", 1)[0]
-            summary = Summaries(snap, self.linker).render(description.iri, kind)
+            summary, labels = "", {}
+            try:
+                snap = snapshot_for(self.app)
+                summary = Summaries(snap, self.linker).render(description.iri, path.strip("/").split("/", 1)[0])
+                labels = snap.names
+            except HTTPError as exc:  # the store is busy or slow: the page without its summary, said so
+                summary = f'<p class="empty" role="status">概要は作成できませんでした. No summary: {pages.esc(exc.message)}</p>'
             page = pages.entity_page(description.iri, path, description.triples, self.linker,
                                      description.incoming, description.incoming_total, INCOMING_LIMIT,
-                                     summary=summary, labels=snap.names)
+                                     summary=summary, labels=labels)
             return html_response(page, headers=headers)
         return secure(Response(200, render_rdf(ext, description.triples), EXTENSIONS[ext], headers))
 
@@ -434,7 +438,7 @@ class LinkedData:
         from stikg.web import ontology_docs
 
         graph = self.cached("ontology-graph", files[0], lambda _: ontology_docs.load(self.paths.ontology))
-        triples = [tuple(from_rdflib(t) for t in triple) for triple in graph]
+        triples = [(from_rdflib(s), from_rdflib(p), from_rdflib(o)) for s, p, o in graph]
         return secure(Response(200, render_rdf(ext, triples), EXTENSIONS[ext], headers))
 
 

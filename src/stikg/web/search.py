@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -30,6 +31,7 @@ MAX_PER_PAGE = 500
 KIND_NAMES = {"program": "事業 programmes", "strategy": "戦略 strategies", "organization": "組織 organisations",
               "hub": "拠点 hubs", "document": "文書 documents"}
 _SEP = "\x00"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 ON = ' class="on"'
 
 
@@ -73,6 +75,7 @@ class SearchIndex:
 
     def search(self, query: str, kinds: tuple[str, ...] = KINDS) -> list[Hit]:
         """Entities whose names hold every word of ``query``, best first."""
+        query = _CONTROL.sub("", query)  # NUL separates the names in the blob; no control character matches
         words = [k for k in (name_key(w) for w in query.split()) if k]
         if not words:
             return []

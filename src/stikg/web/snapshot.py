@@ -185,10 +185,10 @@ class Snapshot:
             labels[b.iri] = (f"予算 budget: {self.label(b.program)} FY{b.fiscal_year} "
                              f"{STAGE_SHORT.get(b.stage, b.stage)} {b.amount_yen:,}円" + (" (の内数)" if b.partial else ""))
         facts_in: dict[str, set[str]] = defaultdict(set)
-        for fact, items in self.evidence.items():
+        for fact_iri, items in self.evidence.items():
             for ev, doc, line in items:
                 labels.setdefault(ev, f"根拠 evidence: {self.label(doc)} L{line}")
-                facts_in[doc].add(fact)
+                facts_in[doc].add(fact_iri)
         self.fact_labels = labels
         self.names = {**labels, **{iri: e.label for iri, e in self.entities.items()}}
         self.facts_in = {k: sorted(v) for k, v in facts_in.items()}
@@ -333,13 +333,13 @@ def build(run: Any) -> Snapshot:
     for s, p, o in rows(ATTRS):
         if s is not None and p is not None and o is not None:
             snap.attrs.setdefault(s.value, {}).setdefault(p.value, []).append(o)
-    for d, fy, kind in rows(DOC_ATTRS):
+    for d, fy, doc_kind in rows(DOC_ATTRS):
         if d is None:
             continue
         if (year := _int(fy)) is not None:
             snap.doc_year[d.value] = year
-        if kind is not None:
-            snap.doc_kind[d.value] = kind.value
+        if doc_kind is not None:
+            snap.doc_kind[d.value] = doc_kind.value
     for row in rows(BUDGETS):
         budget, program, fy, stage, rnd, amount, partial, selected, document, first, included = row
         year, yen = _int(fy), _int(amount)
