@@ -362,10 +362,16 @@ def test_50_mb_body_is_refused_quickly_without_reading_it(hardened):
     seconds = time.monotonic() - started
     assert status_line.startswith(b"HTTP/1.1 413"), status_line[:200]
     assert seconds < 3.0 and sent < size // 4, (seconds, sent)
-    # chunked bodies (no length to check first) are refused too, and the server still answers
-    answer = fetch(hardened, "/sparql", "POST", None, {"Content-Type": "application/sparql-query",
-                                                       "Transfer-Encoding": "chunked"}, timeout=10)
-    assert answer.status in (411, 413)
+    # a chunked body (no length to check first) is cut off at the cap, and the server still answers
+    piece = b"#" * 8192
+    chunks = (b"%x\r\n" % len(piece) + piece + b"\r\n") * (2 * MAX_BODY // len(piece)) + b"0\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", hardened.port), timeout=10) as sock:
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n")
+        with contextlib.suppress(OSError):
+            sock.sendall(chunks)
+        answer_line = sock.recv(4096)
+    assert answer_line.startswith(b"HTTP/1.1 413"), answer_line[:200]
     assert sparql(hardened, LIGHT).status == 200
     record("body_cap", body_bytes=size, sent_before_answer=sent, seconds=round(seconds, 3), max_body=MAX_BODY)
 
@@ -424,7 +430,7 @@ def test_idle_connections_do_not_starve_the_server(hardened):
             answer = fetch(hardened, "/sparql?" + urllib.parse.urlencode({"query": LIGHT}), timeout=15)
         except TimeoutError:
             pytest.fail(f"{THREADS + 2} idle connections blocked all {THREADS} request threads: a normal request "
-                        "got no answer within 15 s (RequestHandler has no read timeout)")
+                        "got no answer within 15 s (no deadline on request heads and bodies)")
         seconds = time.monotonic() - started
         assert answer.status == 200
         record("idle_connections", idle=len(idle), answered_after_s=round(seconds, 2))

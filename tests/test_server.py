@@ -43,9 +43,9 @@ def http(url: str, data: bytes | None = None, headers: dict[str, str] | None = N
     req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, dict(resp.headers), resp.read().decode("utf-8")
+            return resp.status, resp.headers, resp.read().decode("utf-8")
     except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read().decode("utf-8")
+        return exc.code, exc.headers, exc.read().decode("utf-8")
 
 
 def wrapper(server, query: str, fmt=JSON) -> SPARQLWrapper:
@@ -279,7 +279,7 @@ def test_serve_in_memory_beyond_free_memory_is_refused_with_an_estimate(tmp_path
 def test_serve_refuses_a_busy_port(data):
     srv = Server(store_dir=data.paths.store, port=0, workers=1)
     try:
-        port = srv.httpd.server_address[1]
+        port = srv.address[1]
         env = {**os.environ, "STIKG_ROOT": str(data.root)}
         done = subprocess.run([sys.executable, "-m", "stikg.cli", "serve", "--port", str(port)],
                               env=env, capture_output=True, text=True, timeout=60)

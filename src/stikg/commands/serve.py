@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 
 from stikg.core.config import Paths, find_root
 from stikg.sparql.store import open_store
-from stikg.web.server import DEFAULT_MAX_BODY, DEFAULT_MAX_RESULTS, DEFAULT_TIMEOUT_S, Server
+from stikg.web.protocol import HEAD_TIMEOUT_S
+from stikg.web.server import (
+    DEFAULT_CACHE_BYTES,
+    DEFAULT_MAX_BODY,
+    DEFAULT_MAX_RESULTS,
+    DEFAULT_TIMEOUT_S,
+    KEEP_ALIVE_S,
+    MAX_CONNECTIONS,
+    QUEUE_WAIT_S,
+    Server,
+)
 
 HELP = "serve the graph: SPARQL 1.1 endpoint at /sparql and a query page at / (read-only)"
 
@@ -23,8 +34,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"rows/triples per answer at most (default {DEFAULT_MAX_RESULTS})")
     parser.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY,
                         help=f"request body bytes at most (default {DEFAULT_MAX_BODY})")
-    parser.add_argument("--workers", type=int, default=2, help="query worker processes (default 2)")
-    parser.add_argument("--threads", type=int, default=16, help="HTTP request threads (default 16)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="query worker processes that run any query (default 2)")
+    parser.add_argument("--fast-workers", type=int, default=1,
+                        help="more worker processes kept for queries expected to finish fast, so that "
+                             "these never wait behind slow ones (default 1; 0 for none)")
+    parser.add_argument("--queue-wait", type=float, default=QUEUE_WAIT_S,
+                        help="seconds a query that needs a general worker may wait for one before the "
+                             f"answer is 503 with Retry-After (default {QUEUE_WAIT_S:g})")
+    parser.add_argument("--threads", type=int, default=16,
+                        help="threads running the request handlers; half at most wait for general "
+                             "workers (default 16)")
+    parser.add_argument("--client-timeout", type=float, default=HEAD_TIMEOUT_S,
+                        help="seconds a client may take to send its request line and headers, and "
+                             f"again its body, before 408 and the connection closes (default {HEAD_TIMEOUT_S:g})")
+    parser.add_argument("--keep-alive", type=int, default=KEEP_ALIVE_S,
+                        help=f"seconds an idle connection stays open between requests (default {KEEP_ALIVE_S:g})")
+    parser.add_argument("--cache-mb", type=int, default=DEFAULT_CACHE_BYTES >> 20,
+                        help="megabytes of answers kept for repeated queries (the store is read-only "
+                             f"while served; default {DEFAULT_CACHE_BYTES >> 20}; 0 for none)")
+    parser.add_argument("--max-connections", type=int, default=MAX_CONNECTIONS,
+                        help=f"open connections at most; requests beyond get 503 (default {MAX_CONNECTIONS})")
     parser.add_argument("--dataset", type=Path, metavar="FILE.nq",
                         help="serve this N-Quads file instead of kg/dataset.nq (cached in var/store)")
     parser.add_argument("--in-memory", action="store_true",
@@ -50,15 +80,22 @@ def check_memory(dataset: Path, workers: int) -> None:
         raise StikgError(
             f"{dataset}: --in-memory would need ~{need / 2**30:.1f} GB for {workers} worker(s) "
             f"(~{MEMORY_PER_DUMP_BYTE:g}× the dump each) but {free / 2**30:.1f} GB is available; "
-            f"serve from var/store (drop --in-memory) or use fewer --workers")
+            f"serve from var/store (drop --in-memory) or use fewer --workers (or --fast-workers 0)")
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def run(args: argparse.Namespace) -> int:
     from stikg.core.errors import StikgError
 
-    for name in ("timeout", "max_results", "max_body", "workers", "threads"):
+    for name in ("timeout", "max_results", "max_body", "workers", "threads", "queue_wait", "client_timeout",
+                 "keep_alive", "max_connections"):
         if getattr(args, name) <= 0:
             raise StikgError(f"--{name.replace('_', '-')} must be positive")
+    if args.fast_workers < 0 or args.cache_mb < 0:
+        raise StikgError(f"--{'fast-workers' if args.fast_workers < 0 else 'cache-mb'} must be 0 or more")
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="%(asctime)s %(message)s", stream=sys.stderr)
     paths = Paths(find_root())
@@ -67,22 +104,27 @@ def run(args: argparse.Namespace) -> int:
         in_memory = args.dataset or paths.kg / "dataset.nq"
         if not in_memory.is_file():
             raise StikgError(f"{in_memory}: no such dataset (run `stikg build` first)")
-        check_memory(in_memory, args.workers)
+        check_memory(in_memory, args.workers + args.fast_workers)
     else:
         store = open_store(paths, dataset=args.dataset)  # build or refresh var/store first
         del store
     server = Server(
         store_dir=paths.store, dataset=in_memory, host=args.host, port=args.port, timeout=args.timeout,
         max_results=args.max_results, max_body=args.max_body, workers=args.workers,
-        threads=args.threads, queries_dir=paths.queries,
+        threads=args.threads, queries_dir=paths.queries, fast_workers=args.fast_workers,
+        queue_wait=args.queue_wait, client_timeout=args.client_timeout, keep_alive=args.keep_alive,
+        max_connections=args.max_connections, access_log=not args.quiet, cache_mb=args.cache_mb,
     )
     print(f"stikg serve: SPARQL endpoint {server.url}/sparql, query page {server.url}/ "
-          f"(timeout {args.timeout:g} s, at most {args.max_results} results"
+          f"(timeout {args.timeout:g} s, at most {args.max_results} results, "
+          f"{args.workers}+{args.fast_workers} query workers"
           f"{', dataset in memory' if in_memory else ''})", file=sys.stderr, flush=True)
+    previous = signal.signal(signal.SIGTERM, _stop)  # uvicorn drains, then re-raises it here
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         server.close()
     return 0

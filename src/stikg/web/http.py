@@ -17,12 +17,14 @@ from typing import Any
 
 
 class HTTPError(Exception):
-    """An error answered to the client with ``status`` and a one-line ``message``."""
+    """An error answered to the client with ``status``, a one-line ``message`` and ``headers``
+    (e.g. ``Retry-After`` on a 503)."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = dict(headers or {})
 
 
 # ---------------------------------------------------------------------------------- app

@@ -9,11 +9,15 @@ Layout (all routing lives in :class:`App`; later work adds routes with :meth:`Ap
 * ``GET /library/NAME``          run a library query with its parameters bound as RDF terms
 * ``GET /static/…``              vendored assets (no CDN, no network at run time)
 
-Why the standard library: ``http.server`` is enough for a local analyst endpoint; requests are
-handled by a *bounded* thread pool (:class:`BoundedHTTPServer`) and every query runs in a
-worker *process* of :class:`WorkerPool`. pyoxigraph (0.5) has no way to cancel a running query,
-so a query that outlives ``--timeout`` has its worker process killed and replaced: the
-pathological query really stops and the other workers keep answering.
+The HTTP stack is uvicorn (httptools parser) running :class:`~stikg.web.asgi.AsgiApp`: uvicorn
+parses requests, keeps connections alive for ``keep_alive`` seconds and refuses connections
+past ``max_connections`` with 503; :mod:`stikg.web.protocol` adds the deadline and size cap on
+request heads that uvicorn lacks (408/431). Bodies are read in the event loop (cap → 413,
+deadline → 408), so slow clients hold sockets, not threads; handlers run on ``threads``
+threads and every query in a worker *process* of :class:`WorkerPool`. pyoxigraph (0.5) has no
+way to cancel a running query, so a query that outlives ``--timeout`` has its worker process
+killed and replaced: the pathological query really stops and the other workers keep answering.
+Queries expected to be cheap have their own worker lane, so they never queue behind slow ones.
 
 Read-only: the query is parsed (rdflib's SPARQL parser) before it runs. SPARQL Update
 (INSERT/DELETE/LOAD/CLEAR/DROP/CREATE/…) is refused with 403, and so is SERVICE; syntax errors
@@ -22,187 +26,117 @@ are 400 with the parser's reason; the client never sees a traceback.
 
 from __future__ import annotations
 
-import contextlib
-import html
+import asyncio
 import logging
-import re
 import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+
+import uvicorn
 
 from stikg.core.errors import StikgError
 from stikg.web import browse, lineage_routes, linkeddata
-from stikg.web.http import Request, Response, error_response
+from stikg.web.asgi import DEFAULT_CSP, AsgiApp, Limits, page_csp
+from stikg.web.protocol import HEAD_TIMEOUT_S, MAX_HEAD_BYTES, guarded
 from stikg.web.sparql_app import App, AppConfig
-from stikg.web.workers import DEFAULT_MAX_BODY, DEFAULT_MAX_RESULTS, DEFAULT_TIMEOUT_S, WorkerPool
+from stikg.web.workers import (
+    DEFAULT_CACHE_BYTES,
+    DEFAULT_MAX_BODY,
+    DEFAULT_MAX_RESULTS,
+    DEFAULT_TIMEOUT_S,
+    QUEUE_WAIT_S,
+    WorkerPool,
+)
 
 log = logging.getLogger("stikg.web.server")
+
+__all__ = ["DEFAULT_CACHE_BYTES", "DEFAULT_CSP", "DEFAULT_MAX_BODY", "DEFAULT_MAX_RESULTS", "DEFAULT_TIMEOUT_S", "KEEP_ALIVE_S",
+           "MAX_CONNECTIONS", "QUEUE_WAIT_S", "Server", "free_port", "make_app", "page_csp"]
+
+KEEP_ALIVE_S = 5
+MAX_CONNECTIONS = 1000
+BACKLOG = 1024
 
 # -------------------------------------------------------------------------------- server
 
 
-DEFAULT_CSP = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
-_META_CSP = re.compile(rb'<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"', re.IGNORECASE)
-
-
-def page_csp(body: bytes) -> str:
-    """The Content-Security-Policy header for an HTML page: the policy the page declares in its
-    ``<meta http-equiv>`` (e.g. script hashes of the self-contained lineage view), else the default."""
-    match = _META_CSP.search(body[:8192])
-    if match:
-        return html.unescape(match.group(1).decode("utf-8", "replace"))
-    return DEFAULT_CSP
-
-
-class RequestHandler(BaseHTTPRequestHandler):
-    """Adapts http.server to :class:`App`; adds CORS headers; enforces the body cap."""
-
-    server: BoundedHTTPServer
-    protocol_version = "HTTP/1.1"
-    # Seconds a socket read may wait: an idle or trickling connection releases its pool thread
-    # instead of starving the others (slowloris); ordinary requests arrive in milliseconds.
-    timeout = 10
-
-    def _handle(self) -> None:
-        app = self.server.app
-        split = urlsplit(self.path)
-        try:
-            params = parse_qs(split.query, keep_blank_values=True, strict_parsing=False)
-        except ValueError:
-            params = {}
-        length = self.headers.get("Content-Length")
-        body = b""
-        response: Response | None = None
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            response = error_response(411, "chunked request bodies are not accepted; send Content-Length")
-            self.close_connection = True
-        elif length:
-            try:
-                size = int(length)
-            except ValueError:
-                size = -1
-            if size < 0:
-                response = error_response(400, "bad Content-Length")
-                self.close_connection = True
-            elif size > app.config.max_body:
-                response = error_response(413, f"request body over {app.config.max_body} bytes")
-                self.close_connection = True
-            else:
-                body = self.rfile.read(size)
-        if response is None:
-            request = Request(self.command, unquote(split.path) or "/", params, self.headers, body)
-            response = app.dispatch(request)
-        self._send(response)
-
-    def _send(self, response: Response) -> None:
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-        self.send_header("Access-Control-Allow-Headers", "Content-Type, Accept")
-        self.send_header("Access-Control-Expose-Headers", "X-Stikg-Truncated")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        headers = dict(response.headers)
-        if response.content_type.startswith("text/html") and not any(
-                k.lower() == "content-security-policy" for k in headers):
-            headers["Content-Security-Policy"] = page_csp(response.body)
-            headers.setdefault("Referrer-Policy", "no-referrer")
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                self.wfile.write(response.body)
-
-    do_GET = do_POST = do_OPTIONS = do_HEAD = _handle
-
-    def do_PUT(self) -> None:  # noqa: N802 - http.server naming
-        self._send(error_response(405, "this endpoint is read-only", {"Allow": "GET, POST, OPTIONS"}))
-
-    do_DELETE = do_PATCH = do_PUT
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        log.info("%s %s", self.address_string(), format % args)
-
-
-class BoundedHTTPServer(HTTPServer):
-    """HTTPServer answering requests on a fixed-size thread pool (not a thread per connection)."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128  # listen backlog; the default 5 drops connections under load
-
-    def __init__(self, address: tuple[str, int], app: App, threads: int = 16):
-        self.app = app
-        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="stikg-http")
-        super().__init__(address, RequestHandler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        self.executor.submit(self._work, request, client_address)
-
-    def _work(self, request: Any, client_address: Any) -> None:
-        try:
-            self.finish_request(request, client_address)
-        except Exception:
-            self.handle_error(request, client_address)
-        finally:
-            self.shutdown_request(request)
-
-    def server_close(self) -> None:
-        super().server_close()
-        self.executor.shutdown(wait=False, cancel_futures=True)
-
-
 class Server:
-    """The HTTP server, its app and worker pool; ``start()`` runs it in a background thread."""
+    """uvicorn serving the app and its worker pool; ``start()`` runs it in a background thread.
+
+    ``workers`` general query processes plus ``fast_workers`` kept for cheap queries;
+    ``threads`` run the handlers; ``client_timeout`` bounds the time a client may take to send
+    its request head and, again, its body; ``keep_alive`` the idle time between requests;
+    ``cache_mb`` the serialised answers kept for repeated queries (0: none).
+    """
 
     def __init__(
         self, *, store_dir: Path | None = None, dataset: Path | None = None, host: str = "127.0.0.1",
         port: int = 8000, timeout: float = DEFAULT_TIMEOUT_S, max_results: int = DEFAULT_MAX_RESULTS,
         max_body: int = DEFAULT_MAX_BODY, workers: int = 2, threads: int = 16, queries_dir: Path | None = None,
+        fast_workers: int = 1, queue_wait: float = QUEUE_WAIT_S, client_timeout: float = HEAD_TIMEOUT_S,
+        keep_alive: int = KEEP_ALIVE_S, max_connections: int = MAX_CONNECTIONS, access_log: bool = True,
+        cache_mb: int = DEFAULT_CACHE_BYTES >> 20,
     ):
-        self.pool = WorkerPool(store_dir, workers, dataset=dataset)
-        self.app = make_app(self.pool, AppConfig(timeout, max_results, max_body, queries_dir))
         try:
-            self.httpd = BoundedHTTPServer((host, port), self.app, threads)
+            self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.sock.bind((host, port))
+            self.sock.listen(BACKLOG)
         except OSError as exc:
-            self.pool.close()
+            self.sock.close()
             raise StikgError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        # the general lane never holds every thread: cheap queries and pages keep a quarter (2 at least)
+        max_waiting = max(1, threads - max(2, threads // 4) - workers)
+        try:
+            self.pool = WorkerPool(store_dir, workers, dataset=dataset, fast=fast_workers, queue_wait=queue_wait,
+                                   max_waiting=max_waiting, cache_bytes=cache_mb << 20)
+        except BaseException:
+            self.sock.close()
+            raise
+        self.app = make_app(self.pool, AppConfig(timeout, max_results, max_body, queries_dir))
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="stikg-http")
+        asgi = AsgiApp(self.app, self.executor, Limits(max_body, body_timeout=client_timeout), access_log)
+        self.config = uvicorn.Config(
+            asgi, http=guarded(client_timeout, MAX_HEAD_BYTES), ws="none", lifespan="off", interface="asgi3",
+            loop="asyncio", log_config=None, access_log=False, server_header=False,
+            limit_concurrency=max_connections, timeout_keep_alive=keep_alive, timeout_graceful_shutdown=3,
+            backlog=BACKLOG,
+        )
+        self.uvicorn = uvicorn.Server(self.config)
         self.thread: threading.Thread | None = None
-        self.serving = False
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The host and port listened on (the port the system chose for ``port=0``)."""
+        host, port = self.sock.getsockname()[:2]
+        return str(host), int(port)
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        host, port = self.address
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
     def serve_forever(self) -> None:
-        self.serving = True
-        try:
-            self.httpd.serve_forever(poll_interval=0.2)
-        finally:
-            self.serving = False
+        """Serve until ``close()`` (or, in the main thread, SIGINT/SIGTERM)."""
+        asyncio.run(self.uvicorn.serve(sockets=[self.sock]))
 
     def start(self) -> Server:
-        self.serving = True
         self.thread = threading.Thread(target=self.serve_forever, daemon=True, name="stikg-serve")
         self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.uvicorn.started and self.thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
         return self
 
     def close(self) -> None:
-        if self.serving:  # shutdown() waits for serve_forever(), so only when it runs
-            self.httpd.shutdown()
+        self.uvicorn.should_exit = True
         if self.thread is not None:
-            self.thread.join(5)
-        self.httpd.server_close()
+            self.thread.join(10)
+        self.sock.close()
+        self.executor.shutdown(wait=False, cancel_futures=True)
         self.pool.close()
-
-
 
 
 def make_app(pool: WorkerPool, config: AppConfig | None = None) -> App:

@@ -135,7 +135,7 @@ class App:
                                       {"Allow": ", ".join(sorted(set(allowed)))})
             return error_response(404, f"no such page: {request.path}")
         except HTTPError as exc:
-            return error_response(exc.status, exc.message)
+            return error_response(exc.status, exc.message, exc.headers)
         except StikgError as exc:
             return error_response(400, exc.message)
         except Exception:  # never a traceback to the client
@@ -149,10 +149,14 @@ class App:
         if request.method == "POST":
             ctype = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
             if ctype == "application/sparql-query":
-                text = request.body.decode("utf-8", errors="strict")
-                params.setdefault("query", []).insert(0, text)
+                params.setdefault("query", []).insert(0, _utf8(request.body, "the query"))
             elif ctype == "application/x-www-form-urlencoded":
-                for key, values in parse_qs(request.body.decode("utf-8"), keep_blank_values=True).items():
+                form = _utf8(request.body, "the form")
+                try:
+                    fields = parse_qs(form, keep_blank_values=True, errors="strict")
+                except UnicodeDecodeError:
+                    raise HTTPError(400, "the form is not UTF-8 once percent-decoded") from None
+                for key, values in fields.items():
                     params.setdefault(key, []).extend(values)
             elif ctype == "application/sparql-update":
                 raise HTTPError(403, "SPARQL Update is not allowed: this endpoint is read-only")
@@ -290,6 +294,14 @@ class _PoolResolver:
 
     def run(self, text: str, bindings: Mapping[str, Term] | None = None) -> Result:
         return self._select(text, dict(bindings or {}))
+
+
+def _utf8(body: bytes, what: str) -> str:
+    """A request body as text; HTTPError 400 when it is not UTF-8."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HTTPError(400, f"{what} is not UTF-8 (byte {body[exc.start]:#04x} at offset {exc.start})") from None
 
 
 def _iris(values: list[str]) -> list[str]:

@@ -12,10 +12,12 @@ import contextlib
 import functools
 import json
 import logging
+import math
 import multiprocessing
-import queue
+import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,7 +169,8 @@ def _worker_main(conn: Any, store_dir: str, dataset: str | None) -> None:
 class Worker:
     """A worker process and the parent's end of its pipe."""
 
-    def __init__(self, ctx: Any, store_dir: str, dataset: str | None):
+    def __init__(self, ctx: Any, store_dir: str, dataset: str | None, lane: str = "general"):
+        self.lane = lane
         parent, child = ctx.Pipe()
         self.conn = parent
         self.process = ctx.Process(target=_worker_main, args=(child, store_dir, dataset), daemon=True)
@@ -204,26 +207,160 @@ def ready_timeout(dataset: Path | None) -> float:
     return 60.0 + size / 10_000_000
 
 
-class WorkerPool:
-    """A fixed number of query worker processes; a query past its timeout kills its worker."""
+FAST_BUDGET_S = 1.0  # a query on a fast-lane worker that runs longer is moved to the general lane
+CHEAP_S = 0.2  # a query shape that finished within this goes to the fast lane next time
+DEFAULT_CACHE_BYTES = 64 << 20  # serialised answers kept for repeated queries
+QUEUE_WAIT_S = 2.0  # default seconds a general-lane query may wait for a worker before a 503
+_IRI = re.compile(r"<[^<>\s]*>")
+_STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
+_NUMBER = re.compile(r"(?<![\w?$])[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?")
+_COMMENT = re.compile(r"(?m)#[^\n<>\"']*$")
+_STARS = re.compile(r"(?i)COUNT\s*\(\s*(?:DISTINCT\s+)?\*\s*\)|SELECT\s+(?:DISTINCT\s+|REDUCED\s+)?\*")
+_CLOSURE = re.compile(r"[>)\w]\s*[*+]")
+_VARIABLE = re.compile(r"[?$]\w+")
 
-    def __init__(self, store_dir: Path | None, size: int = 2, dataset: Path | None = None):
+
+def query_shape(text: str) -> str:
+    """``text`` with its IRIs, literals, numbers and comments blanked: queries that differ only
+    in constants (an entity page's IRI, a bound year) share a shape and so a cost record."""
+    shape = _IRI.sub("<>", text)
+    shape = _STRING.sub('""', shape)
+    shape = _COMMENT.sub("", shape)
+    shape = _NUMBER.sub("0", shape)
+    return " ".join(shape.split())
+
+
+def looks_cheap(shape: str) -> bool:
+    """A first guess for a query never run before: at most three variables and no property-path
+    closure (``*``/``+``) is expected to be fast (``ASK {}``, one triple pattern)."""
+    if _CLOSURE.search(_STARS.sub("", shape)):
+        return False
+    return len(set(_VARIABLE.findall(shape))) <= 3
+
+
+class CostModel:
+    """Which lane a query goes to: ``fast`` when its shape finished within :data:`CHEAP_S` last
+    time (or, never seen, :func:`looks_cheap`), else ``general``. Bounded (least recently used)."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self.seconds: OrderedDict[str, float] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def lane(self, job: Job) -> str:
+        shape = query_shape(job.text)
+        with self.lock:
+            seconds = self.seconds.get(shape)
+            if seconds is not None:
+                self.seconds.move_to_end(shape)
+        if seconds is None:
+            return "fast" if looks_cheap(shape) else "general"
+        return "fast" if seconds <= CHEAP_S else "general"
+
+    def record(self, job: Job, seconds: float) -> None:
+        shape = query_shape(job.text)
+        with self.lock:
+            self.seconds[shape] = seconds
+            self.seconds.move_to_end(shape)
+            while len(self.seconds) > self.size:
+                self.seconds.popitem(last=False)
+
+
+class ResultCache:
+    """Serialised answers by job, bounded in bytes (least recently used first out).
+
+    The workers read a store opened read-only at start, so an answer stays right while they
+    serve; the pool empties the cache when a restarted worker could see a different store
+    (:meth:`WorkerPool.data_version` changed)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.items: OrderedDict[Job, tuple[bytes, bool]] = OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def get(self, job: Job) -> tuple[bytes, bool] | None:
+        if self.limit <= 0 or job.as_result:
+            return None
+        with self.lock:
+            hit = self.items.get(job)
+            if hit is not None:
+                self.items.move_to_end(job)
+            return hit
+
+    def put(self, job: Job, body: bytes, truncated: bool) -> None:
+        cost = len(body) + len(job.text) + 200
+        if self.limit <= 0 or job.as_result or cost > self.limit // 8:
+            return
+        with self.lock:
+            if job in self.items:
+                return
+            self.items[job] = (body, truncated)
+            self.size += cost
+            while self.size > self.limit:
+                old, (old_body, _) = self.items.popitem(last=False)
+                self.size -= len(old_body) + len(old.text) + 200
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.size = 0
+
+
+class Busy(HTTPError):
+    """503 with ``Retry-After``: no worker of the query's lane is free (answered at once)."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(503, message, {"Retry-After": str(retry_after)})
+
+
+class WorkerPool:
+    """Query worker processes in two lanes; a query past its timeout kills its worker.
+
+    * ``size`` general workers run any query; at most ``max_waiting`` queries wait for one, each
+      for at most ``queue_wait`` seconds, else 503 with ``Retry-After`` at once (not after the
+      timeout).
+    * ``fast`` more workers run only queries the :class:`CostModel` expects to be quick; such a
+      query may also take an idle general worker. One that runs past :data:`FAST_BUDGET_S` on a
+      fast worker has that worker killed and is run again in the general lane, so expensive
+      queries never hold the fast lane for long: ``ASK {}`` is not stuck behind them.
+    """
+
+    def __init__(self, store_dir: Path | None, size: int = 2, dataset: Path | None = None, *,
+                 fast: int = 1, queue_wait: float = QUEUE_WAIT_S, max_waiting: int | None = None,
+                 cache_bytes: int = DEFAULT_CACHE_BYTES):
         self.ctx = multiprocessing.get_context("spawn")
         self.store_dir = str(store_dir or "")
         self.dataset = str(dataset) if dataset else None
         self.size = size
+        self.fast = fast
+        self.queue_wait = queue_wait
+        self.max_waiting = max_waiting if max_waiting is not None else 4 * size
         self.ready_timeout = ready_timeout(dataset)
-        self.idle: queue.Queue[Worker] = queue.Queue()
+        self.cost = CostModel()
+        self.cache = ResultCache(cache_bytes)
+        self.version = self.data_version()
         self.closed = False
-        workers = [Worker(self.ctx, self.store_dir, self.dataset) for _ in range(size)]
+        self.cond = threading.Condition()
+        self.free: dict[str, list[Worker]] = {"fast": [], "general": []}
+        self.waiting = {"fast": 0, "general": 0}
+        self.busy_until: dict[int, float] = {}  # id(worker) -> deadline, general workers running a query
+        workers = [Worker(self.ctx, self.store_dir, self.dataset, "general") for _ in range(size)]
+        workers += [Worker(self.ctx, self.store_dir, self.dataset, "fast") for _ in range(fast)]
+        try:
+            for worker in workers:
+                worker.wait_ready(self.ready_timeout)
+        except StikgError:
+            for worker in workers:
+                worker.kill()
+            raise
         for worker in workers:
-            worker.wait_ready(self.ready_timeout)
-            self.idle.put(worker)
+            self.free[worker.lane].append(worker)
 
-    def _replace(self) -> None:
+    def _replace(self, lane: str) -> None:
         def start() -> None:
             try:
-                worker = Worker(self.ctx, self.store_dir, self.dataset)
+                worker = Worker(self.ctx, self.store_dir, self.dataset, lane)
                 worker.wait_ready(self.ready_timeout)
             except StikgError as exc:
                 log.error("cannot restart a query worker: %s", exc)
@@ -231,47 +368,124 @@ class WorkerPool:
             if self.closed:
                 worker.kill()
             else:
-                self.idle.put(worker)
+                self._release(worker)
 
         threading.Thread(target=start, daemon=True).start()
 
+    def data_version(self) -> tuple[int, int] | None:
+        """What identifies the data a new worker would open: the store's stamp file (or the
+        in-memory dataset), by inode and modification time."""
+        path = Path(self.dataset) if self.dataset else Path(self.store_dir) / "stikg-store.json"
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        return stat.st_ino, stat.st_mtime_ns
+
+    def _release(self, worker: Worker) -> None:
+        with self.cond:
+            self.busy_until.pop(id(worker), None)
+            self.free[worker.lane].append(worker)
+            self.cond.notify_all()
+
+    def _retry_after(self) -> int:
+        """Seconds until the first general worker is due to free up (1 at least)."""
+        now = time.monotonic()
+        soonest = min(self.busy_until.values(), default=now + 1.0)
+        return max(1, math.ceil(soonest - now))
+
+    def _acquire(self, lane: str, wait: float) -> Worker:
+        lanes = ("fast", "general") if lane == "fast" else ("general",)
+        deadline = time.monotonic() + wait
+        with self.cond:
+            if lane == "general" and not self.free["general"] and self.waiting["general"] >= self.max_waiting:
+                raise Busy(f"all {self.size} query workers are busy and {self.waiting['general']} queries are "
+                           "waiting; try again later", self._retry_after())
+            self.waiting[lane] += 1
+            try:
+                while True:
+                    for name in lanes:
+                        if self.free[name]:
+                            return self.free[name].pop()
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise Busy(f"all {self.size} query workers stayed busy for {wait:.3g} s; try again later",
+                                   self._retry_after())
+                    self.cond.wait(remaining)
+            finally:
+                self.waiting[lane] -= 1
+
     def run(self, job: Job, timeout: float) -> tuple[Any, bool]:
-        """Run ``job``; raises HTTPError 503 when no worker frees up, 504-style 503 on timeout."""
-        deadline = time.monotonic() + timeout
-        try:
-            worker = self.idle.get(timeout=timeout)
-        except queue.Empty:
-            raise HTTPError(503, f"all {self.size} query workers are busy; try again") from None
-        try:
-            worker.conn.send(job)
-            remaining = max(0.0, deadline - time.monotonic())
-            if not worker.conn.poll(remaining):
-                worker.kill()
-                self._replace()
-                worker = None
-                raise HTTPError(503, f"query timed out after {timeout:g} s and was stopped")
-            kind, payload, truncated = worker.conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
-            if worker is not None:
-                worker.kill()
-                self._replace()
-                worker = None
-            raise HTTPError(500, "the query worker died; the query was not answered") from None
-        finally:
-            if worker is not None:
-                self.idle.put(worker)
+        """Run ``job`` within ``timeout`` seconds; HTTPError 503 when no worker frees up in time
+        (with ``Retry-After``) or when the query timed out (its worker is killed)."""
+        hit = self.cache.get(job)
+        if hit is not None:
+            return hit
+        started = time.monotonic()
+        deadline = started + timeout
+        lane = self.cost.lane(job)
+        wait = timeout if lane == "fast" else min(self.queue_wait, timeout)
+        worker = self._acquire(lane, wait)
+        if worker.lane == "fast":
+            budget = min(FAST_BUDGET_S, deadline - time.monotonic())
+            outcome = self._on(worker, job, budget, deadline)
+            if outcome is None:  # over the fast lane's budget: rerun it where slow queries run
+                self.cost.record(job, timeout)
+                remaining = deadline - time.monotonic()
+                worker = self._acquire("general", min(self.queue_wait, max(0.0, remaining)))
+                outcome = self._on(worker, job, deadline - time.monotonic(), deadline)
+        else:
+            outcome = self._on(worker, job, deadline - time.monotonic(), deadline)
+        if outcome is None:
+            self.cost.record(job, timeout)
+            raise HTTPError(503, f"query timed out after {timeout:g} s and was stopped")
+        kind, payload, truncated = outcome
+        self.cost.record(job, time.monotonic() - started)
         if kind == "error":
             status, message = payload
             raise HTTPError(status, message)
+        if kind == "body":
+            self.cache.put(job, payload, truncated)
         return payload, truncated
+
+    def _on(self, worker: Worker, job: Job, seconds: float, deadline: float) -> tuple[str, Any, bool] | None:
+        """Send ``job`` to ``worker`` and wait ``seconds``; None (worker killed) when it took longer."""
+        if worker.lane == "general":
+            with self.cond:
+                self.busy_until[id(worker)] = deadline
+        try:
+            worker.conn.send(job)
+            if not worker.conn.poll(max(0.0, seconds)):
+                self._discard(worker)
+                return None
+            outcome: tuple[str, Any, bool] = worker.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            self._discard(worker)
+            raise HTTPError(500, "the query worker died; the query was not answered") from None
+        except BaseException:
+            self._discard(worker)
+            raise
+        self._release(worker)
+        return outcome
+
+    def _discard(self, worker: Worker) -> None:
+        with self.cond:
+            self.busy_until.pop(id(worker), None)
+        worker.kill()
+        version = self.data_version()
+        if version != self.version:  # the replacement may see other data: cached answers go
+            self.version = version
+            self.cache.clear()
+        if not self.closed:
+            self._replace(worker.lane)
 
     def close(self) -> None:
         self.closed = True
-        while True:
-            try:
-                worker = self.idle.get_nowait()
-            except queue.Empty:
-                break
+        with self.cond:
+            workers = self.free["fast"] + self.free["general"]
+            self.free = {"fast": [], "general": []}
+            self.cond.notify_all()
+        for worker in workers:
             with contextlib.suppress(Exception):
                 worker.conn.send(None)
             worker.kill()
