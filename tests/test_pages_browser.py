@@ -21,7 +21,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from stikg.web.server import Server  # noqa: E402
 from test_linkeddata import KG, make_project  # noqa: E402
-from test_summary_pages import STRATEGY  # noqa: E402
+from test_summary_pages import STRATEGY, hostile  # noqa: E402, F401 - hostile is a fixture
 
 pytestmark = pytest.mark.skipif(not (KG / "dataset.nq").is_file(), reason="no kg/dataset.nq: run `stikg build`")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -163,5 +163,22 @@ def test_list_page_facets_and_sorting(browser, server):
         page.shot("program-list.png")
         page.open("/program/?page=999")
         assert page.page.locator("p.empty").is_visible()
+    finally:
+        page.close()
+
+
+def test_hostile_labels_stay_inert_in_the_browser(browser, hostile):  # noqa: F811 - the fixture
+    paths = ["/search?q=img%20src", f"/strategy/{STRATEGY}.html", "/program/x-hostile.html",
+             "/organization/x-hostile.html", "/program/?agency=x-hostile", "/organization/"]
+    page = Page(browser, hostile)
+    try:
+        for path in paths:
+            page.open(path)
+            page.page.wait_for_load_state("load")
+            assert page.page.locator("img").count() == 0, path
+            assert page.page.locator("main script").count() == 0, path
+        page.open("/search?q=img%20src")
+        assert "<img src=x onerror=alert(1)>" in page.page.locator("ol.results").inner_text()  # shown as text
+        page.shot("hostile-search.png")
     finally:
         page.close()
