@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from stikg.core.config import Paths, find_root
 
@@ -11,7 +10,6 @@ HELP = "Build the knowledge graph into kg/ (extract, map, reason with owlrl, val
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--root", type=Path, default=None, help="project root (default: found from cwd)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument("--dry-run", action="store_true", help="build and validate but write nothing")
     parser.add_argument("--no-cache", action="store_true",
@@ -24,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from stikg.build import build
 
-    paths = Paths(args.root.resolve() if args.root else find_root())
+    paths = Paths(find_root())
     result = build(paths, quiet=args.quiet, write=not args.dry_run, reasoner=args.reasoner,
                    use_cache=not args.no_cache)
     total = sum(len(t) for t in result.graphs.values())

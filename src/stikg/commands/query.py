@@ -10,13 +10,20 @@ from stikg.core.config import Paths, find_root
 from stikg.sparql import (
     FORMATS,
     EndpointBackend,
+    LabelResolver,
     QueryError,
+    SelectResult,
+    Term,
+    bind_parameters,
     embedded_backend,
     library,
     load_query,
     render,
-    run_query,
 )
+from stikg.sparql.terms import ENTITY_CLASSES
+
+MAX_CANDIDATES = 8
+PLURALS = {"strategy": "strategies", "organization": "organisations"}
 
 HELP = "run a library query (queries/NAME.rq) or a .rq file on the built graph or a SPARQL endpoint"
 
@@ -55,6 +62,50 @@ def _list(paths: Paths) -> str:
     return "\n".join(lines) + "\n"
 
 
+class CandidateResolver(LabelResolver):
+    """A name that is no exact label may be part of one: a unique partial match is used (and said
+    so on stderr); several are listed with their ids, as ``stikg viz`` does."""
+
+    def by_label(self, kind: str, name: str) -> Term:
+        try:
+            return super().by_label(kind, name)
+        except QueryError as exact_error:
+            found = self._containing(kind, name)
+            if not found:
+                raise exact_error from None
+        if len(found) == 1:
+            iri, label = found[0]
+            print(f"stikg query: {kind} {name!r} taken as {label} ({_slug(iri)})", file=sys.stderr)
+            return Term.iri(iri)
+        shown = ", ".join(f"{label} ({_slug(iri)})" for iri, label in found[:MAX_CANDIDATES])
+        more = f" … ({len(found) - MAX_CANDIDATES} more)" if len(found) > MAX_CANDIDATES else ""
+        raise QueryError(f"{name!r} is part of the names of {len(found)} {PLURALS.get(kind, kind + 's')}: {shown}{more}; give one of their ids")
+
+    def _containing(self, kind: str, name: str) -> list[tuple[str, str]]:
+        text = (
+            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+            "PREFIX stikg: <https://w3id.org/stikg/ontology#>\n"
+            "SELECT DISTINCT ?entity ?label ?name WHERE {\n"
+            f"  ?entity a <{ENTITY_CLASSES[kind]}> ;\n"
+            "          rdfs:label|skos:prefLabel|skos:altLabel|stikg:shortName ?label .\n"
+            "  FILTER(CONTAINS(LCASE(STR(?label)), LCASE(?name)))\n"
+            "} ORDER BY ?entity ?label"
+        )
+        result = self.backend.run(text, {"name": Term.literal(name.strip())})
+        if not isinstance(result, SelectResult) or not name.strip():
+            return []
+        first: dict[str, str] = {}
+        for row in result.rows:
+            if row[0] is not None and row[1] is not None:
+                first.setdefault(row[0].value, row[1].value)
+        return sorted(first.items())
+
+
+def _slug(iri: str) -> str:
+    return iri.rstrip("/").rsplit("/", 1)[-1]
+
+
 def run(args: argparse.Namespace) -> int:
     paths = Paths(find_root())
     if args.list:
@@ -75,7 +126,8 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         backend = embedded_backend(paths, args.dataset)
-    result = run_query(query, backend, given)
+    bindings = bind_parameters(query, given, CandidateResolver(backend))
+    result = backend.run(query.text, bindings)
     text = render(result, args.format)
     if args.output:
         from stikg.core.atomic import write_text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from stikg.core import atomic
@@ -43,9 +44,46 @@ def load_data(files: list[Path]):
                 data.parse(path, format=fmt)
         except StikgError:
             raise
-        except Exception as exc:  # parser errors carry the line in their text
-            raise StikgError(f"does not parse: {exc}", path) from None
+        except Exception as exc:  # the parser's own text is not for people: say where and why
+            line, reason = parse_error(path, fmt, exc)
+            raise StikgError(f"does not parse as {_NAMES[fmt]}: {reason}", path, line) from None
     return data
+
+
+_NAMES = {"nquads": "N-Quads", "trig": "TriG", "turtle": "Turtle", "nt": "N-Triples", "json-ld": "JSON-LD",
+          "xml": "RDF/XML"}
+
+
+def parse_error(path: Path, fmt: str, exc: Exception) -> tuple[int | None, str]:
+    """The line and a one-sentence reason of a parse error, without parser internals.
+
+    The file is parsed again with Oxigraph, whose errors carry a line and column; what it cannot
+    place falls back to the first line of the original message, trimmed.
+    """
+    import json
+
+    import pyoxigraph as ox
+
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.lineno, f"{exc.msg} (column {exc.colno})"
+    formats = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG, "turtle": ox.RdfFormat.TURTLE,
+               "nt": ox.RdfFormat.N_TRIPLES, "xml": ox.RdfFormat.RDF_XML, "json-ld": ox.RdfFormat.JSON_LD}
+    try:
+        for _ in ox.parse(path=str(path), format=formats[fmt]):
+            pass
+    except SyntaxError as ox_exc:
+        reason = re.sub(r"^Parser error (?:at|between) [^:]*: ", "", ox_exc.msg or str(ox_exc))
+        column = f" (column {ox_exc.offset})" if ox_exc.offset else ""
+        line = ox_exc.lineno
+        if line is None and (m := re.search(r":(\d+):\d+: ", str(exc))):  # RDF/XML: the line from the XML parser
+            line = int(m.group(1))
+        return line, reason[:1].lower() + reason[1:] + column
+    except Exception:  # noqa: S110 - only a better message was sought
+        pass
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    m = re.search(r"at line (\d+)", first)
+    first = re.sub(r"\s*(?:at line \d+ of <[^>]*>:?|file://\S+?:\d+:\d+:)\s*", " ", first).strip(" :")
+    return (int(m.group(1)) if m else None), (first or "syntax error")[:200]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,8 +9,25 @@ from pathlib import Path
 DEFAULT_BASE_IRI = "https://w3id.org/stikg/"
 
 
+_ROOT_OVERRIDE: Path | None = None
+
+
+def set_root(root: Path | None) -> None:
+    """Fix the project root for this process (the CLI's ``--root DIR``); ``None`` clears it."""
+    global _ROOT_OVERRIDE
+    _ROOT_OVERRIDE = root.resolve() if root is not None else None
+
+
+def root_override() -> Path | None:
+    """The root fixed by :func:`set_root`, if any."""
+    return _ROOT_OVERRIDE
+
+
 def find_root(start: Path | None = None) -> Path:
-    """The project root: $STIKG_ROOT, else the nearest parent holding sources/catalog.yaml."""
+    """The project root: ``--root`` (:func:`set_root`), else $STIKG_ROOT, else the nearest parent
+    holding sources/catalog.yaml, else the current directory."""
+    if _ROOT_OVERRIDE is not None:
+        return _ROOT_OVERRIDE
     env = os.environ.get("STIKG_ROOT")
     if env:
         return Path(env).resolve()
@@ -19,6 +36,19 @@ def find_root(start: Path | None = None) -> Path:
         if (candidate / "sources" / "catalog.yaml").is_file():
             return candidate
     return here
+
+
+def is_project(root: Path) -> bool:
+    """Whether ``root`` looks like a stikg project (sources/catalog.yaml or a built kg/)."""
+    return (root / "sources" / "catalog.yaml").is_file() or (root / "kg" / "dataset.nq").is_file()
+
+
+def root_hint(root: Path) -> str:
+    """A sentence for errors about a missing project file: where we looked and how to point elsewhere."""
+    if is_project(root):
+        return f"project root {root}"
+    return (f"{root} is not a stikg project (no sources/catalog.yaml, no kg/dataset.nq); "
+            "give --root DIR or set STIKG_ROOT")
 
 
 @dataclass(frozen=True)
