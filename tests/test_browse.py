@@ -91,6 +91,10 @@ def test_facets_filter_and_count(server):
     assert all("2020" in i["fiscal_years"].split() for i in fy["items"])
     docs = listing(server, "/document.json?fiscal_year=2025")
     assert docs["total"] > 0 and all(i["fiscal_year"] == 2025 for i in docs["items"])
+    wpi = listing(server, "/hub.json?program=wpi&per_page=1000")
+    assert wpi["total"] > 0 and all("WPI" in i["program"] or "世界トップレベル" in i["program"] for i in wpi["items"])
+    host = next(iter(wpi["facet_counts"]["host"]))
+    assert listing(server, f"/hub.json?program=wpi&host={host}")["total"] == wpi["facet_counts"]["host"][host]["count"]
     html = get(server, "/program/?agency=jst", BROWSER)[2].decode()
     assert 'class="clear"' in html and 'data-facet="agency"' in html
 

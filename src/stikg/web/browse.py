@@ -38,12 +38,13 @@ FACETS = {
     "program": ("fiscal_year", "stage", "agency", "strategy"),
     "strategy": ("type", "agency", "year"),
     "organization": ("type", "parent"),
-    "hub": ("agency", "program"),
+    "hub": ("host", "program"),
     "document": ("fiscal_year", "kind", "agency"),
 }
 FACET_NAMES = {"fiscal_year": "年度 fiscal year", "stage": "段階 stage", "agency": "機関 agency",
                "strategy": "戦略 strategy", "type": "種類 type", "year": "決定年 year decided",
-               "parent": "上位組織 parent", "program": "事業 programme", "kind": "種類 kind"}
+               "parent": "上位組織 parent", "program": "事業 programme", "kind": "種類 kind",
+               "host": "設置機関 host"}
 SORTS = {
     "program": ("name", "id", "amount", "strategies"),
     "strategy": ("name", "id", "decided", "programs"),
@@ -153,7 +154,7 @@ def hub_rows(snap: Snapshot) -> list[Row]:
         rows.append(Row(e, {
             "iri": e.iri, "id": e.slug, "label_ja": e.label_ja, "label_en": e.label_en,
             "host": " | ".join(snap.label(h) for h in hosts), "program": " | ".join(snap.label(p) for p in programs),
-        }, {"agency": _names(snap, hosts), "program": _names(snap, programs)}))
+        }, {"host": _names(snap, hosts), "program": _names(snap, programs)}))
     return rows
 
 
