@@ -413,8 +413,11 @@ class AsgiApp:
         try:
             await asyncio.wait_for(send(start), timeout)
             body = b"" if head or answer.status in (204, 304) else answer.body
+            if len(body) <= SEND_CHUNK:  # most answers: one message, no copy
+                await asyncio.wait_for(send({"type": "http.response.body", "body": body}), timeout)
+                return
             view = memoryview(body)
-            for offset in range(0, max(len(body), 1), SEND_CHUNK):
+            for offset in range(0, len(body), SEND_CHUNK):
                 piece = bytes(view[offset:offset + SEND_CHUNK])
                 more = offset + SEND_CHUNK < len(body)
                 await asyncio.wait_for(send({"type": "http.response.body", "body": piece, "more_body": more}), timeout)
