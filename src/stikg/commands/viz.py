@@ -31,8 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", "-f", choices=("html", "svg"), default=None,
                         help="html (interactive, default) or svg (static, Graphviz dot); default from --out's suffix")
     parser.add_argument("--title", default="stikg lineage — 政策から事業への系譜", help="page title")
-    parser.add_argument("--server-url", default="http://127.0.0.1:8000", metavar="URL",
-                        help="where evidence links point (URL of `stikg serve`; default http://127.0.0.1:8000)")
+    parser.add_argument("--server-url", default="", metavar="URL",
+                        help="URL of a `stikg serve` for evidence and entity links (default: none; the page names "
+                             "document and line as text; /lineage on the server links them relative to itself)")
     parser.add_argument("--dataset", type=Path, metavar="FILE.nq", help="draw this N-Quads file instead of kg/dataset.nq")
 
 

@@ -159,6 +159,10 @@ def render_html(data: LineageData, filters: Filters | None = None, *, mode: str 
 
 # ----------------------------------------------------------------------------------------- SVG
 
+# the stage named with every amount on a drawing (a request is never called a budget)
+STAGE_SHORT = {"request": "概算要求 request", "budget_draft": "予算案 draft", "budget": "当初予算 budget",
+               "supplementary": "補正予算 supplementary", "fund": "基金 fund", "other": "その他 other"}
+
 COLOURS = {
     "strategy": "#7b4fb5", "program": "#1f6fb4", "subprogram": "#79b3e0", "hub": "#e6a720",
     "ministry": "#c8423b", "government": "#c8423b", "bureau": "#ee9a94", "funding_agency": "#f07f0c",
@@ -180,6 +184,7 @@ def to_dot(data: LineageData, filters: Filters | None = None) -> str:
     keep = visible_nodes(g, data, resolved)
     if not any(g.nodes[n]["kind"] == "program" for n in keep):
         raise LineageError("no program matches the filters")
+    year, stage = g.graph["fiscal_year"], g.graph["stage"]  # the figures build_graph sized the programs by
     ids = {n: f"n{i}" for i, n in enumerate(sorted(keep))}
     top = max((g.nodes[n].get("budget_yen", 0) for n in keep), default=0) or 1
     lines = ["digraph lineage {", "  graph [rankdir=LR, ranksep=1.2, nodesep=0.08, fontname=\"Noto Sans CJK JP\", "
@@ -192,7 +197,7 @@ def to_dot(data: LineageData, filters: Filters | None = None) -> str:
         a = g.nodes[n]
         label = a["label"] if len(a["label"]) <= 28 else a["label"][:27] + "…"
         if a["kind"] == "program" and a.get("budget_yen"):
-            label += f"\n{a['budget_yen'] / 1e8:,.1f}億円"
+            label += f"\n{a['budget_yen'] / 1e8:,.1f}億円 · FY{year} {STAGE_SHORT.get(stage or '', stage or '')}"
         colour = COLOURS.get(a["type"], "#9a9a9a")
         height = 0.3 + (0.5 * (a.get("budget_yen", 0) / top) ** 0.5 if a["kind"] == "program" else 0)
         lines.append(f"  {ids[n]} [label={_dot_string(label)}, fillcolor=\"{colour}\", height={height:.2f}, "

@@ -8,6 +8,9 @@
   var STAGE_ORDER = ["request", "budget_draft", "budget", "supplementary", "fund", "other"];
   var STAGE_LABELS = { request: "概算要求 request", budget_draft: "予算案 draft budget", budget: "当初予算 budget",
     supplementary: "補正予算 supplementary", fund: "基金 fund", other: "その他 other" };
+  // short stage names for labels on the graph: every amount says which stage it is (a request is never "budget")
+  var STAGE_SHORT = { request: "概算要求", budget_draft: "予算案", budget: "当初予算", supplementary: "補正予算",
+    fund: "基金", other: "その他" };
   var COLOURS = { strategy: "#7b4fb5", program: "#1f6fb4", subprogram: "#79b3e0", hub: "#e6a720",
     ministry: "#c8423b", government: "#c8423b", bureau: "#ee9a94", funding_agency: "#f07f0c",
     council: "#b9a3d6", research_institute: "#2f9a44", university: "#8fcf6c", company: "#a0612a",
@@ -60,6 +63,7 @@
     return serverBase() + "/source/" + encodeURIComponent(doc) + "#L" + encodeURIComponent(String(line));
   }
   function entityUrl(node) {
+    if (META.mode !== "serve" && !META.server_url) return null;
     var m = /^https?:\/\/.+\/(strategy|program|organization|hub)\/([^\/#?]+)$/.exec(full(node.id));
     return m ? serverBase() + "/" + m[1] + "/" + encodeURIComponent(decodeURIComponent(m[2])) : null;
   }
@@ -113,11 +117,17 @@
   // ------------------------------------------------------------------------------ cytoscape
   var style = [
     { selector: "node", style: {
-      "width": "data(size)", "height": "data(size)", "background-color": "data(colour)", "label": large ? "" : "data(label)",
+      "width": "data(size)", "height": "data(size)", "background-color": "data(colour)", "label": large ? "" : "data(caption)",
       "font-size": 11, "font-family": "system-ui, Noto Sans CJK JP, sans-serif", "color": "#1b1f24",
       "text-background-color": "#ffffff", "text-background-opacity": 0.75, "text-background-padding": 1,
-      "text-valign": "center", "text-halign": "right", "text-margin-x": 4, "text-wrap": "ellipsis",
+      "text-valign": "center", "text-halign": "right", "text-margin-x": 4, "text-wrap": "wrap",
       "text-max-width": 230, "min-zoomed-font-size": 7, "border-width": 0 } },
+    // the strategies and the largest programmes keep readable labels when the whole graph is fitted
+    { selector: "node.major", style: { "label": "data(caption)", "font-size": DATA.nodes.length > 150 ? 26 : 12, "font-weight": "bold", "min-zoomed-font-size": 0,
+      "text-max-width": 520 } },
+    { selector: "edge[money]", style: { "label": large ? "" : "data(money)", "font-size": 9, "color": "#7a4a00",
+      "text-rotation": "autorotate", "text-background-color": "#ffffff", "text-background-opacity": 0.8,
+      "text-background-padding": 1, "min-zoomed-font-size": 8 } },
     { selector: "node[kind = 'strategy']", style: { "shape": "round-rectangle", "width": 26, "height": 26 } },
     { selector: "node[kind = 'organization']", style: { "shape": "round-rectangle" } },
     { selector: "node[kind = 'hub']", style: { "shape": "diamond" } },
@@ -150,6 +160,29 @@
     return b;
   }
   var BUDGET_NOW = computeSizes();
+  function clip(label) { return label.length > 30 ? label.slice(0, 29) + "…" : label; }
+  // "51億円 · FY2025 概算要求": the amount of the shown fiscal year and stage, the stage always named
+  function moneyText(yen) { return yenText(yen) + " · FY" + fiscalYear() + " " + (STAGE_SHORT[shownStage()] || shownStage()); }
+  function caption(n) {
+    var v = n.kind === "program" ? BUDGET_NOW[n.id] : null;
+    return v ? clip(n.label) + "\n" + moneyText(v) : clip(n.label);
+  }
+  function edgeMoney(e) {
+    if (e.kind !== "cites" && e.kind !== "flow") return undefined;
+    var v = BUDGET_NOW[e.kind === "cites" ? e.target : e.program];
+    return v ? moneyText(v) : undefined;
+  }
+  // the programmes with the largest amounts (and every strategy) are labelled even when zoomed out
+  var MAJOR = 25;
+  function majorIds() {
+    var out = {};
+    DATA.nodes.forEach(function (n) { if (n.kind === "strategy") out[n.id] = true; });
+    DATA.nodes.filter(function (n) { return n.kind === "program" && BUDGET_NOW[n.id]; })
+      .sort(function (a, b) { return BUDGET_NOW[b.id] - BUDGET_NOW[a.id]; }).slice(0, MAJOR)
+      .forEach(function (n) { out[n.id] = true; });
+    return out;
+  }
+  var MAJOR_NOW = majorIds();
   function edgeWidth(e) {
     var p = e.program || (e.kind === "cites" ? e.target : "");
     var v = p ? BUDGET_NOW[p] : null;
@@ -160,7 +193,7 @@
     var cls = same ? "samecol" : "";
     if (!edgeVisible(e)) cls += " hidden";
     return { data: { id: e.id, source: e.source, target: e.target, kind: e.kind, program: e.program || "", w: edgeWidth(e),
-                     colour: EDGE_COLOURS[e.kind] || "#c3cad2" },
+                     colour: EDGE_COLOURS[e.kind] || "#c3cad2", money: edgeMoney(e) },
              classes: cls };
   }
   var VIS = null;  // id → true for the visible nodes; null = everything
@@ -175,8 +208,9 @@
     container: $("cy"),
     elements: {
       nodes: DATA.nodes.map(function (n) {
-        return { data: { id: n.id, label: n.label, kind: n.kind, type: n.type, size: SIZE[n.id], colour: COLOURS[n.type] || "#9a9a9a" },
-                 position: { x: n.x, y: n.y } };
+        return { data: { id: n.id, label: n.label, caption: caption(n), kind: n.kind, type: n.type, size: SIZE[n.id],
+                         colour: COLOURS[n.type] || "#9a9a9a" },
+                 position: { x: n.x, y: n.y }, classes: MAJOR_NOW[n.id] ? "major" : "" };
       }),
       edges: large ? [] : DATA.edges.map(edgeElement)
     },
@@ -187,7 +221,7 @@
   if (large) {  // labels are unreadable when a large graph is fitted: measure them only once zoomed in
     var labelled = false;
     cy.on("zoom", function () {
-      if (!labelled && cy.zoom() >= 0.5) { labelled = true; cy.style().selector("node").style("label", "data(label)").update(); }
+      if (!labelled && cy.zoom() >= 0.5) { labelled = true; cy.style().selector("node").style("label", "data(caption)").update(); }
     });
   }
   function streamEdges() {
@@ -201,12 +235,26 @@
 
   function applySizes() {
     BUDGET_NOW = computeSizes();
+    MAJOR_NOW = majorIds();
     cy.batch(function () {
-      cy.nodes().forEach(function (n) { n.data("size", SIZE[n.id()]); });
+      cy.nodes().forEach(function (n) {
+        n.data("size", SIZE[n.id()]); n.data("caption", caption(byId[n.id()]));
+        if (MAJOR_NOW[n.id()]) n.addClass("major"); else n.removeClass("major");
+      });
       cy.edges().forEach(function (e) {
-        e.data("w", edgeWidth({ program: e.data("program"), kind: e.data("kind"), target: e.data("target") }));
+        var d = { program: e.data("program"), kind: e.data("kind"), target: e.data("target") };
+        e.data("w", edgeWidth(d));
+        var m = edgeMoney(d);
+        if (m) e.data("money", m); else e.removeData("money");
       });
     });
+    showAmountsLine();
+  }
+  // which amounts the graph shows, said once in the bar: the fiscal year and the stage, by name
+  function showAmountsLine() {
+    var stage = shownStage();
+    $("amounts").textContent = "Amounts 金額: FY" + fiscalYear() + " · " + (STAGE_LABELS[stage] || stage || "no stage") +
+      (state.stage ? "" : " (the stage with the most figures that year)");
   }
 
   // ------------------------------------------------------------------------------ filters
@@ -405,7 +453,7 @@
       var item = el("span"); var chip = el("span", null, "chip"); chip.style.background = COLOURS[t];
       item.appendChild(chip); item.appendChild(document.createTextNode(TYPE_LABELS[t])); legend.appendChild(item);
     });
-    legend.appendChild(el("span", "node size = budget in the fiscal year · edge width = amount · dashed = editions / predecessors", "muted"));
+    legend.appendChild(el("span", "node size and edge width = amount of the shown fiscal year and stage · dashed = editions / predecessors", "muted"));
   }
 
   var searching = false;
@@ -434,7 +482,14 @@
     a.addEventListener("click", function (ev) { ev.preventDefault(); if (node) select(id, true); });
     return a;
   }
+  // Evidence links go to the server that serves this page (relative links), or to --server-url for a
+  // file; a file drawn without one names the document and line as text.
   function srcLink(doc, line) {
+    if (META.mode !== "serve" && !META.server_url) {
+      var span = el("span", doc + " L" + line, "src");
+      span.title = "stikg viz --server-url URL links this to the source line";
+      return span;
+    }
     var a = el("a", doc + " L" + line, "src");
     a.href = sourceUrl(doc, line); a.target = "_blank"; a.rel = "noopener noreferrer";
     return a;
@@ -588,6 +643,7 @@
 
   // ------------------------------------------------------------------------------ start
   setupControls();
+  showAmountsLine();
   T.controls = performance.now();
   apply();
   T.applied = performance.now();
