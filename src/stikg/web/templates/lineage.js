@@ -123,7 +123,7 @@
       "text-valign": "center", "text-halign": "right", "text-margin-x": 4, "text-wrap": "wrap",
       "text-max-width": 230, "min-zoomed-font-size": 7, "border-width": 0 } },
     // the strategies and the largest programmes keep readable labels when the whole graph is fitted
-    { selector: "node.major", style: { "label": "data(caption)", "font-size": DATA.nodes.length > 150 ? 26 : 12, "font-weight": "bold", "min-zoomed-font-size": 0,
+    { selector: "node.major", style: { "label": "data(caption)", "font-size": DATA.nodes.length > 150 ? 22 : 12, "font-weight": "bold", "min-zoomed-font-size": 0,
       "text-max-width": 520 } },
     { selector: "edge[money]", style: { "label": large ? "" : "data(money)", "font-size": 9, "color": "#7a4a00",
       "text-rotation": "autorotate", "text-background-color": "#ffffff", "text-background-opacity": 0.8,
@@ -173,10 +173,15 @@
     return v ? moneyText(v) : undefined;
   }
   // the programmes with the largest amounts (and every strategy) are labelled even when zoomed out
-  var MAJOR = 25;
+  // (and the strategies cited by the most programmes), a dozen or two each, so the labels do not collide
+  var MAJOR = 20, MAJOR_STRATEGIES = 12;
   function majorIds() {
-    var out = {};
-    DATA.nodes.forEach(function (n) { if (n.kind === "strategy") out[n.id] = true; });
+    var out = {}, cited = {};
+    DATA.citations.forEach(function (c) { (cited[c[1]] = cited[c[1]] || {})[c[0]] = true; });
+    function count(n) { return Object.keys(cited[n.id] || {}).length; }
+    DATA.nodes.filter(function (n) { return n.kind === "strategy" && count(n); })
+      .sort(function (a, b) { return count(b) - count(a) || (a.id < b.id ? -1 : 1); }).slice(0, MAJOR_STRATEGIES)
+      .forEach(function (n) { out[n.id] = true; });
     DATA.nodes.filter(function (n) { return n.kind === "program" && BUDGET_NOW[n.id]; })
       .sort(function (a, b) { return BUDGET_NOW[b.id] - BUDGET_NOW[a.id]; }).slice(0, MAJOR)
       .forEach(function (n) { out[n.id] = true; });
