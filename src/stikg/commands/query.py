@@ -9,6 +9,7 @@ from pathlib import Path
 from stikg.core.config import Paths, find_root
 from stikg.sparql import (
     FORMATS,
+    Backend,
     EndpointBackend,
     LabelResolver,
     QueryError,
@@ -117,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
     from stikg.sparql import parse_param_args
 
     given = parse_param_args(args.param)
+    backend: Backend
     if args.endpoint:
         if not args.endpoint.startswith(("http://", "https://")):
             raise QueryError(f"--endpoint must be an http(s) URL, got {args.endpoint!r}")

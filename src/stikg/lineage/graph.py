@@ -299,7 +299,7 @@ def strategy_ranking(data: LineageData, fiscal_year: int | None = None, stage: s
         citing[c.strategy].add(c.program)
         docs[c.strategy].add(c.doc)
     sums = totals(budget_rows(data), citing, year, stage) if year is not None and stage else {}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for strategy, programs in citing.items():
         ent = data.entities[strategy]
         total = sums.get(strategy, {})

@@ -17,10 +17,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TypeGuard
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+from rdflib.term import Node
 
 from stikg.rdf.turtle_folder import load_turtle_folder
 from stikg.rdf.vocab import STIKG_NS as STIKG
@@ -55,7 +57,7 @@ def load(directory: Path) -> Graph:
     return load_turtle_folder(directory, "ontology")
 
 
-def own(term: object) -> bool:
+def own(term: object) -> TypeGuard[URIRef]:
     return isinstance(term, URIRef) and str(term).startswith(STIKG)
 
 
@@ -86,14 +88,14 @@ class Renderer:
 
     # -- small pieces
 
-    def texts(self, subject: object, predicate: URIRef) -> dict[str, list[str]]:
+    def texts(self, subject: Node, predicate: URIRef) -> dict[str, list[str]]:
         out: dict[str, list[str]] = defaultdict(list)
         for o in self.g.objects(subject, predicate):
             if isinstance(o, Literal):
                 out[o.language or ""].append(str(o))
         return {k: sorted(v) for k, v in out.items()}
 
-    def label(self, term: object, lang: str = "en") -> str:
+    def label(self, term: Node, lang: str = "en") -> str:
         for predicate in (RDFS.label, SKOS.prefLabel):
             texts = self.texts(term, predicate)
             for candidate in (lang, "en", "ja", ""):
@@ -129,7 +131,7 @@ class Renderer:
     def refs(self, terms: Iterable[object]) -> str:
         return ", ".join(self.ref(t) for t in sorted(set(terms), key=lambda t: (isinstance(t, BNode), str(t))))
 
-    def bilingual(self, subject: object, predicates: Iterable[URIRef]) -> str:
+    def bilingual(self, subject: Node, predicates: Iterable[URIRef]) -> str:
         out = []
         for predicate in predicates:
             texts = self.texts(subject, predicate)
@@ -186,9 +188,10 @@ class Renderer:
         g = self.g
         properties = [p for p in g.subjects(RDF.type, None) if isinstance(p, URIRef)
                       and ((p, RDF.type, OWL.ObjectProperty) in g or (p, RDF.type, OWL.DatatypeProperty) in g)]
-        disjoint: dict[URIRef, set] = defaultdict(set)
+        disjoint: dict[Node, set[Node]] = defaultdict(set)
         for node in g.subjects(RDF.type, OWL.AllDisjointClasses):
-            members = list(Collection(g, g.value(node, OWL.members)))
+            head = g.value(node, OWL.members)
+            members = list(Collection(g, head)) if head is not None else []
             for m in members:
                 disjoint[m] |= set(members) - {m}
         for a, b in g.subject_objects(OWL.disjointWith):
