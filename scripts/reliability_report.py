@@ -38,6 +38,7 @@ TEST_FILES = (
     "tests/test_security_web.py",
     "tests/test_security_cli.py",
     "tests/test_load.py",
+    "tests/test_serve_attacks.py",
     "tests/test_fuzz_normalizers.py",
     "tests/test_extract_fuzz.py",
 )
@@ -47,12 +48,26 @@ QUICK: dict[str, str] = {}
 SECTIONS = {
     "tests/test_security_web.py": "Endpoint hardening and hostile input on the web side",
     "tests/test_load.py": "Load (short form in the test suite)",
+    "tests/test_serve_attacks.py": "The endpoint under slow clients, slow queries and large bodies (issue 18)",
     "tests/test_reliability_build.py": "Faults: kill -9, interrupted push, damaged store",
     "tests/test_security_cli.py": "Hostile input on the command line",
     "tests/test_fuzz_normalizers.py": "Fuzzing with oracles: amounts, dates, extractor reports",
     "tests/test_extract_fuzz.py": "Fuzzing: the extractor and normalisers never crash",
 }
 TRIED = {
+    "test_slowloris_200_sockets_do_not_delay_others_and_are_closed":
+        "200 sockets (150 sending their headers a byte at a time, 50 idle), `ASK {}` from another client meanwhile "
+        "(before, on http.server: 16 such sockets held `ASK {}` for 44 s)",
+    "test_slow_queries_from_10_clients_do_not_hold_up_a_cheap_one":
+        "10 clients looping a query that runs to the timeout, `ASK {}` from another client "
+        "(before: `ASK {}` median 9.6 s, some 503)",
+    "test_large_bodies_get_413_and_memory_returns":
+        "8 concurrent 64 MB bodies with Content-Length and 8 chunked; server RSS sampled "
+        "(before: read whole, parent 112 → 565 MB)",
+    "test_bad_input_gets_one_4xx_with_a_reason":
+        "malformed request line, method, version, bad percent-encoding and UTF-8, oversized header and URL, "
+        "bad Content-Length and chunk sizes, h2c upgrade",
+    "test_content_length_mismatches": "bodies shorter and longer than their Content-Length",
     "test_updates_and_service_are_refused_and_never_call_out":
         "15 SPARQL Update forms (INSERT/DELETE/LOAD/CLEAR/DROP/CREATE/ADD/MOVE/COPY) × 6 transports, 13 SERVICE "
         "forms (local listener, dbpedia, example.org, file:, SERVICE ?var, SILENT, nested in OPTIONAL/sub-select/"
@@ -330,6 +345,21 @@ def _measured(name: str, rec: dict[str, list[dict]], fuzz: dict[str, int]) -> st
         r = last("load_short")
         return (f"{r['requests']} requests, {r['errors']} errors, p50 {r['latency_ms']['p50']} ms, p99 "
                 f"{r['latency_ms']['p99']} ms, growth {r['growth_mb']} MB")
+    if name == "test_slowloris_200_sockets_do_not_delay_others_and_are_closed" and "slowloris" in rec:
+        r = last("slowloris")
+        return (f"{r['sockets']} sockets: {r['ask_requests']} `ASK {{}}`, median {r['ask_median_s']} s, p99 "
+                f"{r['ask_p99_s']} s; {r['closed']} closed by the server after {r['closed_after_s']} s "
+                f"(client timeout {r['client_timeout_s']} s)")
+    if name == "test_slow_queries_from_10_clients_do_not_hold_up_a_cheap_one" and "slow_queries" in rec:
+        r = last("slow_queries")
+        return (f"{r['ask_requests']} `ASK {{}}`: median {r['ask_median_s']} s, p99 {r['ask_p99_s']} s; "
+                f"{r['slow_answers']} slow answers, {r['slow_503']} of them 503 ({r['with_retry_after']} with "
+                f"Retry-After; timeout {r['timeout_s']} s)")
+    if name == "test_large_bodies_get_413_and_memory_returns" and "large_bodies" in rec:
+        r = last("large_bodies")
+        return (f"{r['bodies']} bodies of {r['body_mb']} MB: all 413, at most {r['max_sent_mb']} MB sent before the "
+                f"answer, slowest {r['slowest_s']} s; RSS {r['rss_before_mb']} → peak {r['rss_peak_mb']} → "
+                f"{r['rss_after_mb']} MB")
     hits = {k: v for k, v in fuzz.items() if k.split("::")[-1].split("[")[0] == name}
     if hits:
         return f"{sum(hits.values()):,} generated cases"
