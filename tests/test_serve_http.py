@@ -92,6 +92,11 @@ def test_etag_and_conditional_requests(server):
     assert zipped["ETag"] != etag
     assert request(server, "GET", "/dumps/dataset.nq", {"If-None-Match": zipped["ETag"]})[0] == 304
     assert request(server, "GET", "/dumps/dataset.nq", {"If-None-Match": '"other"'})[0] == 200
+    # a dump says when it was written; If-Modified-Since that date gives 304, an older one 200
+    modified = request(server, "GET", "/dumps/dataset.nq")[1]["Last-Modified"]
+    assert modified.endswith(" GMT")
+    assert request(server, "GET", "/dumps/dataset.nq", {"If-Modified-Since": modified})[0] == 304
+    assert request(server, "GET", "/dumps/dataset.nq", {"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"})[0] == 200
     # query answers carry a tag too
     _, headers, _ = request(server, "GET", sparql(PROGRAMS))
     assert request(server, "GET", sparql(PROGRAMS), {"If-None-Match": headers["ETag"]})[0] == 304

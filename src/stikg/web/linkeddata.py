@@ -26,6 +26,7 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -377,7 +378,8 @@ class LinkedData:
         path = self.paths.kg / name
         if not path.is_file():
             return self.not_found(request)
-        headers = {"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "max-age=300"}
+        headers = {"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "max-age=300",
+                   "Last-Modified": formatdate(path.stat().st_mtime, usegmt=True)}
         return secure(Response(200, path.read_bytes(), DUMPS[name], headers))
 
     def graph(self, request: Request) -> Response:
