@@ -5,19 +5,10 @@ server (a file without --server-url names document and line as text)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("headless Chromium is not installed at /usr/bin/chromium "
-                "(scripts/install-system-deps.sh installs Debian's chromium)", allow_module_level=True)
-
-from stikg import lineage as L  # noqa: E402
-from stikg.web import lineage_page as viz  # noqa: E402
-from stikg.web.server import Server  # noqa: E402
-from test_viz_browser import ARTIFACTS, BASE, Page, browser, fixture, lineage  # noqa: E402,F401
+from stikg import lineage as L
+from stikg.web import lineage_page as viz
+from stikg.web.server import Server
+from test_viz_browser import ARTIFACTS, BASE, Page, browser, fixture, lineage  # noqa: F401
 
 Q_LEAP = BASE + "program/q-leap"
 

@@ -12,21 +12,13 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("headless Chromium is not installed at /usr/bin/chromium "
-                "(scripts/install-system-deps.sh installs Debian's chromium)", allow_module_level=True)
-
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from stikg.web.server import Server  # noqa: E402
-from test_linkeddata import KG, make_project  # noqa: E402
-from test_summary_pages import STRATEGY, hostile  # noqa: E402, F401 - hostile is a fixture
+from browser import launch
+from stikg.web.server import Server
+from test_linkeddata import KG, make_project
+from test_summary_pages import STRATEGY, hostile  # noqa: F401 - hostile is a fixture
 
 pytestmark = pytest.mark.skipif(not (KG / "dataset.nq").is_file(), reason="no kg/dataset.nq: run `stikg build`")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -39,14 +31,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=ARGS,
-            viewport={"width": 1300, "height": 900}, service_workers="block",
-        )
+    with launch(tmp_path_factory.mktemp("chromium-profile"), width=1300) as context:
         yield context
-        context.close()
 
 
 class Page:

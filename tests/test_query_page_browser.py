@@ -8,21 +8,13 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("headless Chromium is not installed at /usr/bin/chromium "
-                "(scripts/install-system-deps.sh installs Debian's chromium)", allow_module_level=True)
-
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from servers import make_fixture_project  # noqa: E402
-from stikg.sparql.store import open_store  # noqa: E402
-from stikg.web.server import Server  # noqa: E402
+from browser import launch
+from servers import make_fixture_project
+from stikg.sparql.store import open_store
+from stikg.web.server import Server
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 LOCAL = "http://127.0.0.1:"  # the test's own servers; everything else is aborted and fails the test
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 PROGRAMS = ("PREFIX stikg: <https://w3id.org/stikg/ontology#>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
             "SELECT ?program ?label WHERE { ?program a stikg:Program ; rdfs:label ?label } ORDER BY ?program ?label")
 
@@ -52,12 +44,8 @@ def capped(project):
 
 @pytest.fixture(scope="module")
 def context(tmp_path_factory):
-    with sync_playwright() as p:
-        ctx = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), headless=True,
-            args=ARGS, viewport={"width": 1400, "height": 900}, service_workers="block", accept_downloads=True)
+    with launch(tmp_path_factory.mktemp("chromium-profile"), accept_downloads=True) as ctx:
         yield ctx
-        ctx.close()
 
 
 @pytest.fixture

@@ -292,11 +292,9 @@ def test_serve_refuses_a_busy_port(data):
 def test_query_page_runs_a_library_query_in_a_real_browser(server, tmp_path):
     """Headless Chromium opens /#hubs/run: the page loads the vendored editor, runs the library
     query through /library/hubs and renders the table (no network beyond 127.0.0.1)."""
-    import shutil
+    from browser import chromium_path
 
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if exe is None:
-        pytest.skip("chromium is not installed")
+    exe = chromium_path()
     done = subprocess.run(
         [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",

@@ -12,36 +12,22 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("headless Chromium is not installed at /usr/bin/chromium "
-                "(scripts/install-system-deps.sh installs Debian's chromium)", allow_module_level=True)
-
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from servers import make_fixture_project  # noqa: E402
-from stikg import lineage as L  # noqa: E402
-from stikg.sparql.store import open_store  # noqa: E402
-from stikg.web import lineage_page as viz  # noqa: E402
-from stikg.web.server import Server  # noqa: E402
-from test_viz import HOSTILE, hostile_lineage  # noqa: E402
+from browser import launch
+from servers import make_fixture_project
+from stikg import lineage as L
+from stikg.sparql.store import open_store
+from stikg.web import lineage_page as viz
+from stikg.web.server import Server
+from test_viz import HOSTILE, hostile_lineage
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 BASE = "https://w3id.org/stikg/"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=ARGS,
-            viewport={"width": 1400, "height": 900}, service_workers="block",
-        )
+    with launch(tmp_path_factory.mktemp("chromium-profile")) as context:
         yield context
-        context.close()
 
 
 class Page:
