@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from urllib.parse import urlencode
 
 from stikg.web import html as pages
 from stikg.web.html import STAGE_NAMES, STAGE_ORDER, esc
-from stikg.web.http import HTTPError, Request, Response, negotiate
+from stikg.web.http import HTTPError, Request, Response, negotiate, positive_param
 from stikg.web.snapshot import KINDS, STIKG, Entity, Snapshot, snapshot_for
 from stikg.web.summaries import oku
 
@@ -230,7 +229,7 @@ class Browse:
         if listing.message and fmt != "html":
             return _error(fmt, listing.message)
         if fmt == "json":
-            return _json(self.as_json(listing))
+            return pages.secure_json(self.as_json(listing))
         if fmt == "csv":
             return pages.secure(Response(200, as_csv(listing).encode("utf-8"), "text/csv; charset=utf-8", {
                 "Content-Disposition": f'inline; filename="{kind}.csv"', "Vary": "Accept"}))
@@ -314,10 +313,10 @@ class Browse:
                 for value, label in r.facets.get(name, {}).items():
                     tally[value] = (label, tally.get(value, (label, 0))[1] + 1)
             counts[name] = tally
-        per_page = _positive(request.param("per_page"), "per_page", PER_PAGE)
+        per_page = positive_param(request.param("per_page"), "per_page", PER_PAGE)
         if per_page > MAX_PER_PAGE:
             raise HTTPError(400, f"per_page is at most {MAX_PER_PAGE}")
-        page = _positive(request.param("page"), "page", 1)
+        page = positive_param(request.param("page"), "page", 1)
         total = len(selected)
         pages_total = max(1, -(-total // per_page))
         message = ""
@@ -487,23 +486,9 @@ def _negotiate(request: Request) -> str:
         return "html"
 
 
-def _positive(value: str | None, name: str, default: int) -> int:
-    if value is None or not value.strip():
-        return default
-    text = value.strip()
-    if not text.isdigit() or len(text) > 9 or int(text) < 1:
-        raise HTTPError(400, f"{name} must be a whole number from 1, got {value[:40]!r}")
-    return int(text)
-
-
-def _json(data: Any, status: int = 200) -> Response:
-    body = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
-    return pages.secure(Response(status, body, "application/json; charset=utf-8", {"Vary": "Accept"}))
-
-
 def _error(fmt: str, message: str) -> Response:
     if fmt == "json":
-        return _json({"error": message}, 400)
+        return pages.secure_json({"error": message}, 400)
     return pages.secure(Response(400, f"400 Bad Request: {message}\n".encode(), "text/plain; charset=utf-8"))
 
 

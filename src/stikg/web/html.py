@@ -9,10 +9,12 @@ Content-Security-Policy of ``default-src 'self'`` holds: the look comes from
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote
 
 from stikg.rdf.vocab import STIKG_NS as STIKG
@@ -54,6 +56,12 @@ def secure(response: Response) -> Response:
     for key, value in SECURITY_HEADERS.items():
         response.headers.setdefault(key, value)
     return response
+
+
+def secure_json(data: Any, status: int = 200) -> Response:
+    """A JSON response (indented, UTF-8) with the security headers and ``Vary: Accept``."""
+    body = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+    return secure(Response(status, body, "application/json; charset=utf-8", {"Vary": "Accept"}))
 
 
 def html_page(text: str, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:

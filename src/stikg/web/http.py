@@ -96,3 +96,13 @@ def json_response(data: Any, status: int = 200) -> Response:
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     body = f"{status} {HTTPStatus(status).phrase}: {message}\n".encode()
     return Response(status, body, "text/plain; charset=utf-8", headers or {})
+
+
+def positive_param(value: str | None, name: str, default: int) -> int:
+    """A whole-number parameter from 1 (``default`` when absent or blank); 400 otherwise."""
+    if value is None or not value.strip():
+        return default
+    text = value.strip()
+    if not text.isdigit() or len(text) > 9 or int(text) < 1:
+        raise HTTPError(400, f"{name} must be a whole number from 1, got {value[:40]!r}")
+    return int(text)

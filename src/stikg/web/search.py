@@ -14,7 +14,6 @@ to the query, then a name starting with it, then containing it; a preferred labe
 from __future__ import annotations
 
 import bisect
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +21,7 @@ from urllib.parse import urlencode
 
 from stikg.core.text import name_key
 from stikg.web import html as pages
-from stikg.web.http import HTTPError, Request, Response, negotiate
+from stikg.web.http import HTTPError, Request, Response, negotiate, positive_param
 from stikg.web.snapshot import KINDS, Entity, Snapshot, snapshot_for
 
 MAX_QUERY = 200
@@ -126,12 +125,12 @@ class Search:
             args = _arguments(request)
         except HTTPError as exc:
             if fmt == "json":
-                return _json({"error": exc.message}, 400)
+                return pages.secure_json({"error": exc.message}, 400)
             q = (request.param("q") or "")[:MAX_QUERY]
             return pages.html_page(search_page(q, [], {}, (), 0, 1, 1, exc.message), 400)
         q, kinds, page, per_page = args
         if not q and fmt == "json":
-            return _json({"error": "give a search text: /search.json?q=NAME (Japanese or English)"}, 400)
+            return pages.secure_json({"error": "give a search text: /search.json?q=NAME (Japanese or English)"}, 400)
         hits = self.index().search(q, KINDS) if q else []
         counts = {k: 0 for k in KINDS}
         for hit in hits:
@@ -141,12 +140,12 @@ class Search:
         message = ""
         if page > pages_total:
             if fmt == "json":
-                return _json({"error": f"page {page} does not exist: {len(chosen)} results make {pages_total} "
+                return pages.secure_json({"error": f"page {page} does not exist: {len(chosen)} results make {pages_total} "
                                        f"page(s) of {per_page}"}, 400)
             message = f"Page {page} does not exist: {len(chosen)} results make {pages_total} page(s)."
         shown = chosen[(page - 1) * per_page: page * per_page]
         if fmt == "json":
-            return _json({
+            return pages.secure_json({
                 "query": q, "kinds": list(kinds), "total": len(chosen), "counts": counts, "page": page,
                 "per_page": per_page, "pages": pages_total,
                 "results": [{"iri": h.entity.iri, "kind": h.entity.kind, "id": h.entity.slug,
@@ -177,25 +176,11 @@ def _arguments(request: Request) -> tuple[str, tuple[str, ...], int, int]:
     if unknown:
         raise HTTPError(400, f"unknown kind {unknown[0]!r}; kinds are {', '.join(KINDS)}")
     kinds = tuple(k for k in KINDS if k in raw_kinds) or KINDS
-    page = _positive(request.param("page"), "page", 1)
-    per_page = _positive(request.param("per_page"), "per_page", PER_PAGE)
+    page = positive_param(request.param("page"), "page", 1)
+    per_page = positive_param(request.param("per_page"), "per_page", PER_PAGE)
     if per_page > MAX_PER_PAGE:
         raise HTTPError(400, f"per_page is at most {MAX_PER_PAGE}")
     return q, kinds, page, per_page
-
-
-def _positive(value: str | None, name: str, default: int) -> int:
-    if value is None or not value.strip():
-        return default
-    text = value.strip()
-    if not text.isdigit() or len(text) > 9 or int(text) < 1:
-        raise HTTPError(400, f"{name} must be a whole number from 1, got {value[:40]!r}")
-    return int(text)
-
-
-def _json(data: Any, status: int = 200) -> Response:
-    body = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
-    return pages.secure(Response(status, body, "application/json; charset=utf-8", {"Vary": "Accept"}))
 
 
 def search_page(q: str, hits: list[Hit], counts: dict[str, int], kinds: tuple[str, ...], total: int,
