@@ -59,11 +59,19 @@ class Page:
         return self.page.evaluate(expr, arg)
 
     def click_node(self, iri: str) -> None:
-        pos = self.js("(iri) => { const n = window.lineage.cy.getElementById(iri.replace(window.lineage.data.meta.base, ''));"
-                      " window.lineage.cy.center(n); return n.renderedPosition(); }", iri)
+        """Click a node with the mouse, as a user would, and check that it is the one selected.
+
+        The view is zoomed onto the node first: in a fitted view of a few hundred nodes a node is
+        a few pixels wide and a neighbour's shape can take the click (a flaky CI failure once).
+        """
+        pos = self.js("(iri) => { const cy = window.lineage.cy;"
+                      " const n = cy.getElementById(iri.replace(window.lineage.data.meta.base, ''));"
+                      " cy.zoom(Math.max(cy.zoom(), 2)); cy.center(n); return n.renderedPosition(); }", iri)
         box = self.page.locator("#cy").bounding_box()
         self.page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
         self.page.wait_for_selector("#panel:not([hidden])")
+        selected = self.js("window.lineage.cy.nodes(':selected').map(n => window.lineage.full(n.id()))")
+        assert selected == [iri], f"the click selected {selected}, not {iri}"
 
     def close(self) -> None:
         self.page.close()
