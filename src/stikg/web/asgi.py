@@ -27,14 +27,18 @@ import gzip
 import hashlib
 import html
 import logging
+import os
 import re
+import shutil
+import tempfile
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 from urllib.parse import parse_qs, unquote_to_bytes
 
 from stikg.web.http import HTTPError, Request, Response, error_response
@@ -53,6 +57,7 @@ GZIP_MIN = 1024
 GZIP_LEVEL = 5
 GZIP_CACHE_BYTES = 64 << 20  # compressed copies of large answers (dumps), least recently used first
 GZIP_CACHE_MIN = 256 << 10
+GZIP_FILES_BYTES = 1 << 30  # compressed copies of streamed files (dumps) on disk
 SEND_CHUNK = 256 << 10
 _COMPRESSIBLE = re.compile(r"^(text/|application/(.*[+/])?(json|xml|javascript|n-triples|n-quads|trig|turtle|"
                            r"ld\+json|sparql-results\+(json|xml)|rdf\+xml)\b)")
@@ -220,12 +225,87 @@ class GzipCache:
 
 @dataclass
 class Answer:
-    """A response ready for the wire: status, header pairs, body."""
+    """A response ready for the wire: status, header pairs, body (or ``length`` bytes of the open
+    ``file`` from ``offset``, read and sent a chunk at a time)."""
 
     status: int
     headers: list[tuple[str, str]]
     body: bytes
     close: bool = False
+    file: BinaryIO | None = None
+    offset: int = 0
+    length: int = 0
+
+    @property
+    def size(self) -> int:
+        return self.length if self.file is not None else len(self.body)
+
+    def release(self) -> None:
+        if self.file is not None:
+            with contextlib.suppress(OSError):
+                self.file.close()
+
+
+class GzipFiles:
+    """Compressed copies of streamed files (dumps) on disk, by ETag, bounded in bytes (least
+    recently used first out), in a temporary directory removed by :meth:`close`. The file is
+    compressed once, a chunk at a time (bounded memory), by the first request that wants it;
+    others asking for the same copy meanwhile wait for it."""
+
+    def __init__(self, limit: int = GZIP_FILES_BYTES):
+        self.limit = limit
+        self.directory: Path | None = None
+        self.items: OrderedDict[str, tuple[Path, int]] = OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()
+        self.making: dict[str, threading.Lock] = {}
+
+    def open(self, etag: str, source: BinaryIO) -> BinaryIO:
+        """The compressed copy of ``source`` (tagged ``etag``), opened for reading."""
+        with self.lock:
+            key_lock = self.making.setdefault(etag, threading.Lock())
+        with key_lock:
+            with self.lock:
+                hit = self.items.get(etag)
+                if hit is not None:
+                    self.items.move_to_end(etag)
+                    return open(hit[0], "rb")  # noqa: SIM115 -- closed by Answer.release
+                if self.directory is None:
+                    self.directory = Path(tempfile.mkdtemp(prefix="stikg-gzip-"))
+                target = self.directory / (hashlib.blake2b(etag.encode(), digest_size=12).hexdigest() + ".gz")
+            partial = target.with_suffix(".part")
+            try:
+                source.seek(0)
+                with open(partial, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw,
+                                                              compresslevel=GZIP_LEVEL, mtime=0) as packed:
+                    shutil.copyfileobj(source, packed, SEND_CHUNK)
+                os.replace(partial, target)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    partial.unlink()
+                with self.lock:
+                    self.making.pop(etag, None)
+                raise
+            size = target.stat().st_size
+            handle = open(target, "rb")  # noqa: SIM115 -- closed by Answer.release
+            with self.lock:
+                self.making.pop(etag, None)
+                self.items[etag] = (target, size)
+                self.size += size
+                while self.size > self.limit and len(self.items) > 1:
+                    _, (old, old_size) = self.items.popitem(last=False)
+                    self.size -= old_size
+                    with contextlib.suppress(OSError):
+                        old.unlink()  # an answer still sending it keeps its open file
+            return handle
+
+    def close(self) -> None:
+        with self.lock:
+            directory, self.directory = self.directory, None
+            self.items.clear()
+            self.size = 0
+        if directory is not None:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def _vary(headers: dict[str, str], name: str) -> None:
@@ -240,7 +320,8 @@ def _get(headers: dict[str, str], name: str) -> str | None:
     return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
 
 
-def finish(request: Request, response: Response, gzip_cache: GzipCache) -> Answer:
+def finish(request: Request, response: Response, gzip_cache: GzipCache,
+           gzip_files: GzipFiles | None = None) -> Answer:
     """The answer to send for ``response``: common headers, validators, range and encoding."""
     headers = {
         "Content-Type": response.content_type,
@@ -258,11 +339,88 @@ def finish(request: Request, response: Response, gzip_cache: GzipCache) -> Answe
     if response.content_type.startswith("text/html") and _get(headers, "Content-Security-Policy") is None:
         headers["Content-Security-Policy"] = page_csp(body)
         headers.setdefault("Referrer-Policy", "no-referrer")
+    if response.file is not None:
+        return _finish_file(request, status, headers, response.file, gzip_files)
     if status == 200 and request.method in ("GET", "HEAD"):
         status, body = _validate(request, headers, body, gzip_cache)
     pairs = [(k, _CONTROL.sub(" ", v)) for k, v in headers.items() if k.lower() != "content-length"]
     pairs.append(("Content-Length", str(len(body))))
     return Answer(status, pairs, body)
+
+
+def _finish_file(request: Request, status: int, headers: dict[str, str], path: Path,
+                 gzip_files: GzipFiles | None) -> Answer:
+    """A streamed file: the same validators, ranges and encoding as :func:`_validate` gives a
+    body in memory, worked out from the open file's size and times (the file is read only while
+    it is sent). The ETag and Last-Modified are those of the file opened, so a dump swapped in
+    meanwhile is never sent under the old one's tag."""
+    try:
+        handle: BinaryIO = open(path, "rb")  # noqa: SIM115 -- closed by Answer.release
+    except OSError:
+        return finish(request, error_response(404, "no such file"), GzipCache(0))
+    answer = Answer(status, [], b"", file=handle)
+    try:
+        info = os.fstat(handle.fileno())
+        size = info.st_size
+        if _get(headers, "ETag") is None:
+            stamp = f"{info.st_ino}:{info.st_size}:{info.st_mtime_ns}".encode()
+            headers["ETag"] = '"' + hashlib.blake2b(stamp, digest_size=12).hexdigest() + '"'
+        if _get(headers, "Last-Modified") is None:
+            headers["Last-Modified"] = email.utils.formatdate(info.st_mtime, usegmt=True)
+        etag = headers["ETag"]
+        last_modified = headers["Last-Modified"]
+        headers["Accept-Ranges"] = "bytes"
+        answer.length = size
+        if status == 200 and request.method in ("GET", "HEAD"):
+            if_none_match = request.headers.get("If-None-Match")
+            since = request.headers.get("If-Modified-Since")
+            if (if_none_match is not None and _etag_matches(if_none_match, etag)) or (
+                    if_none_match is None and since and _not_modified_since(since, last_modified)):
+                for key in [k for k in headers if k.lower() in ("content-type", "content-disposition")]:
+                    del headers[key]
+                answer.release()
+                answer.file, answer.status = None, 304
+            elif not _file_range(request, headers, etag, last_modified, size, answer):
+                compressible = size >= GZIP_MIN and bool(_COMPRESSIBLE.match(_get(headers, "Content-Type") or "")) \
+                    and _get(headers, "Content-Encoding") is None
+                if compressible:
+                    _vary(headers, "Accept-Encoding")
+                    if gzip_files is not None and accepts_gzip(request.headers.get("Accept-Encoding")):
+                        packed = gzip_files.open(etag, handle)
+                        answer.release()
+                        answer.file, answer.length = packed, os.fstat(packed.fileno()).st_size
+                        headers["Content-Encoding"] = "gzip"
+                        headers["ETag"] = etag[:-1] + '-gzip"' if etag.endswith('"') else etag + "-gzip"
+    except BaseException:
+        answer.release()
+        raise
+    answer.headers = [(k, _CONTROL.sub(" ", v)) for k, v in headers.items() if k.lower() != "content-length"]
+    answer.headers.append(("Content-Length", str(answer.size)))
+    return answer
+
+
+def _file_range(request: Request, headers: dict[str, str], etag: str, last_modified: str, size: int,
+                answer: Answer) -> bool:
+    """Apply a ``Range`` request to a streamed file answer (206 or 416); False when none applies."""
+    wanted = request.headers.get("Range")
+    if_range = request.headers.get("If-Range")
+    if not wanted or not (if_range is None or _etag_matches(if_range, etag) or if_range == last_modified):
+        return False
+    try:
+        span = byte_range(wanted, size)
+    except HTTPError as exc:
+        headers["Content-Range"] = f"bytes */{size}"
+        headers["Content-Type"] = "text/plain; charset=utf-8"
+        answer.release()
+        answer.file, answer.status = None, 416
+        answer.body = f"416 Range Not Satisfiable: {exc.message}\n".encode()
+        return True
+    if span is None:
+        return False
+    first, last = span
+    headers["Content-Range"] = f"bytes {first}-{last}/{size}"
+    answer.status, answer.offset, answer.length = 206, first, last - first + 1
+    return True
 
 
 def _validate(request: Request, headers: dict[str, str], body: bytes, gzip_cache: GzipCache) -> tuple[int, bytes]:
@@ -327,6 +485,10 @@ class AsgiApp:
         self.limits = limits
         self.access_log = access_log
         self.gzip_cache = GzipCache()
+        self.gzip_files = GzipFiles()
+
+    def close(self) -> None:
+        self.gzip_files.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -339,11 +501,14 @@ class AsgiApp:
             answer = plain(500, "internal server error", close=True)
         if answer is None:  # the client went away before its request was complete
             return
-        await self._send(send, answer, head=scope["method"] == "HEAD")
+        try:
+            await self._send(send, answer, head=scope["method"] == "HEAD")
+        finally:
+            answer.release()
         if self.access_log:
             client = scope.get("client") or ("-", 0)
             log.info('%s "%s %s" %d %d %.1f ms', client[0], scope["method"], scope.get("path"), answer.status,
-                     len(answer.body), 1000 * (time.monotonic() - started))
+                     answer.size, 1000 * (time.monotonic() - started))
 
     async def _answer(self, scope: Scope, receive: Receive) -> Answer | None:
         method = scope["method"]
@@ -363,7 +528,7 @@ class AsgiApp:
         return await loop.run_in_executor(self.executor, self._dispatch, request)
 
     def _dispatch(self, request: Request) -> Answer:
-        return finish(request, self.app.dispatch(request), self.gzip_cache)
+        return finish(request, self.app.dispatch(request), self.gzip_cache, self.gzip_files)
 
     async def _body(self, headers: Headers, receive: Receive) -> bytes | Answer | None:
         """The request body within the cap and the deadline, else the answer refusing it."""
@@ -412,6 +577,9 @@ class AsgiApp:
                  "headers": [(k.lower().encode("latin-1"), v.encode("latin-1", "replace")) for k, v in answer.headers]}
         try:
             await asyncio.wait_for(send(start), timeout)
+            if answer.file is not None:
+                await self._send_file(send, answer, head, timeout)
+                return
             body = b"" if head or answer.status in (204, 304) else answer.body
             if len(body) <= SEND_CHUNK:  # most answers: one message, no copy
                 await asyncio.wait_for(send({"type": "http.response.body", "body": body}), timeout)
@@ -423,3 +591,26 @@ class AsgiApp:
                 await asyncio.wait_for(send({"type": "http.response.body", "body": piece, "more_body": more}), timeout)
         except TimeoutError:
             log.warning("a client read no answer for %g s; connection dropped", timeout)
+
+    @staticmethod
+    async def _send_file(send: Send, answer: Answer, head: bool, timeout: float) -> None:
+        """``answer.length`` bytes of its file, a chunk at a time: read on a thread (the event loop
+        never waits on the disk), each sent once the previous one left (uvicorn's flow control),
+        so a dump of any size takes a chunk of memory, not its size."""
+        assert answer.file is not None
+        remaining = 0 if head or answer.status in (204, 304) else answer.length
+        if remaining == 0:
+            await asyncio.wait_for(send({"type": "http.response.body", "body": b""}), timeout)
+            return
+        loop = asyncio.get_running_loop()
+        handle = answer.file
+        await loop.run_in_executor(None, handle.seek, answer.offset)
+        while remaining > 0:
+            piece = await loop.run_in_executor(None, handle.read, min(SEND_CHUNK, remaining))
+            if not piece:  # shorter than it was when opened: uvicorn closes the connection
+                break
+            remaining -= len(piece)
+            await asyncio.wait_for(send({"type": "http.response.body", "body": piece, "more_body": remaining > 0}),
+                                   timeout)
+        if remaining > 0:
+            await asyncio.wait_for(send({"type": "http.response.body", "body": b""}), timeout)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 
@@ -46,10 +47,15 @@ class Request:
 
 @dataclass
 class Response:
+    """An answer; with ``file`` the body is that file, streamed from disk in chunks (``body`` is
+    then empty): the transport opens it once, and its validators, ranges and gzip never read it
+    into memory."""
+
     status: int = 200
     body: bytes = b""
     content_type: str = "text/plain; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
+    file: Path | None = None
 
 
 Handler = Callable[[Request], Response]

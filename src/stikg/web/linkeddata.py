@@ -26,7 +26,6 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -378,9 +377,10 @@ class LinkedData:
         path = self.paths.kg / name
         if not path.is_file():
             return self.not_found(request)
-        headers = {"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "max-age=300",
-                   "Last-Modified": formatdate(path.stat().st_mtime, usegmt=True)}
-        return secure(Response(200, path.read_bytes(), DUMPS[name], headers))
+        headers = {"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "max-age=300"}
+        # streamed: the transport opens the file once and sends it in chunks, with its ETag and
+        # Last-Modified from that open file, Range and gzip (never the whole dump in memory)
+        return secure(Response(200, b"", DUMPS[name], headers, file=path))
 
     def graph(self, request: Request) -> Response:
         """``/graph/{name}``: a named graph as Turtle (kg/graphs/{name with '/' → '-'}.ttl)."""

@@ -97,9 +97,9 @@ class Server:
             raise
         self.app = make_app(self.pool, AppConfig(timeout, max_results, max_body, queries_dir))
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="stikg-http")
-        asgi = AsgiApp(self.app, self.executor, Limits(max_body, body_timeout=client_timeout), access_log)
+        self.asgi = AsgiApp(self.app, self.executor, Limits(max_body, body_timeout=client_timeout), access_log)
         self.config = uvicorn.Config(
-            asgi, http=guarded(client_timeout, MAX_HEAD_BYTES), ws="none", lifespan="off", interface="asgi3",
+            self.asgi, http=guarded(client_timeout, MAX_HEAD_BYTES), ws="none", lifespan="off", interface="asgi3",
             loop="asyncio", log_config=None, access_log=False, server_header=False,
             limit_concurrency=max_connections, timeout_keep_alive=keep_alive, timeout_graceful_shutdown=3,
             backlog=BACKLOG,
@@ -137,6 +137,7 @@ class Server:
         self.sock.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.pool.close()
+        self.asgi.close()
 
 
 def make_app(pool: WorkerPool, config: AppConfig | None = None) -> App:
