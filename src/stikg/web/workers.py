@@ -18,7 +18,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,10 +112,10 @@ class Job:
     as_result: bool = False
 
 
-def _run_job(store: Any, job: Job) -> tuple[str, Any, bool]:
+def _query(store: Any, job: Job) -> Any:
     import pyoxigraph as ox
 
-    from stikg.sparql import has_dataset_clause, in_query_order, result_from_ox
+    from stikg.sparql import has_dataset_clause
 
     kwargs: dict[str, Any] = {}
     if job.default_graphs:
@@ -126,12 +126,103 @@ def _run_job(store: Any, job: Job) -> tuple[str, Any, bool]:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
     if job.bindings:
         kwargs["substitutions"] = {ox.Variable(k): v.to_ox() for k, v in job.bindings}
-    raw = store.query(job.text, **kwargs)
+    return store.query(job.text, **kwargs)
+
+
+def _run_job(store: Any, job: Job) -> tuple[str, Any, bool]:
+    import pyoxigraph as ox
+
+    from stikg.sparql import in_query_order, result_from_ox
+
+    raw = _query(store, job)
+    if not job.as_result and job.fmt in NATIVE_FORMATS and isinstance(raw, ox.QuerySolutions):
+        body = native_select(raw, job)
+        if body is not None:
+            return ("body", body, False)
+        raw = _query(store, job)  # it may be over the cap: the exact path below states the cap
     result = in_query_order(result_from_ox(raw, job.limit), job.text)
     truncated = bool(getattr(result, "truncated", False))
     if job.as_result:
         return ("result", result, truncated)
     return ("body", serialize(result, job.fmt, job.limit), truncated)
+
+
+# SELECT answers as SPARQL JSON are written by pyoxigraph itself (Rust, no Python object per row
+# or term). In its output a row ends with ``},{`` before the next one; these bytes can also occur
+# inside a value, so counting them over-estimates the rows, never under-estimates: below the cap
+# the native answer is complete (the same JSON document as :func:`format_json`'s, without the
+# indentation); once the count passes the cap, the writing stops and the query runs again on the
+# exact path, which cuts the answer at the cap and says so (:func:`serialize`). The other formats
+# stay on the Python path: pyoxigraph's CSV leaves IRIs with a comma unquoted, its TSV writes
+# booleans bare, its XML is laid out differently.
+NATIVE_FORMATS = ("json",)
+
+
+class _OverCap(Exception):
+    """Raised inside pyoxigraph's serialiser: the answer may have more rows than the cap."""
+
+
+class CappedBuffer:
+    """A binary writer for ``QuerySolutions.serialize`` that keeps the bytes and raises
+    :class:`_OverCap` once ``separator`` was written more than ``most`` times."""
+
+    __slots__ = ("most", "parts", "seen", "separator", "tail")
+
+    def __init__(self, separator: bytes, most: int):
+        self.separator = separator
+        self.most = most
+        self.seen = 0
+        self.tail = b""
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        chunk = bytes(data)
+        keep = len(self.separator) - 1
+        if keep:  # a separator split between two writes
+            self.seen += (self.tail + chunk[:keep]).count(self.separator)
+            self.tail = chunk[-keep:] if len(chunk) >= keep else (self.tail + chunk)[-keep:]
+        self.seen += chunk.count(self.separator)
+        if self.seen > self.most:
+            raise _OverCap
+        self.parts.append(chunk)
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+
+@functools.lru_cache(maxsize=512)
+def _star_order(text: str) -> tuple[str, ...] | None:
+    from stikg.sparql import star_columns
+
+    order = star_columns(text)
+    return tuple(order) if order else None
+
+
+def native_select(raw: Any, job: Job) -> bytes | None:
+    """``raw`` (unread QuerySolutions) as SPARQL JSON written by pyoxigraph; None when the answer
+    may be over ``job.limit`` rows (``raw`` is then partly read)."""
+    import pyoxigraph as ox
+
+    variables = [v.value for v in raw.variables]
+    buffer = CappedBuffer(b"},{", job.limit - 1)  # n rows: n - 1 separators
+    try:
+        raw.serialize(buffer, format=ox.QueryResultsFormat.JSON)
+    except _OverCap:
+        return None
+    body = b"".join(buffer.parts)
+    order = _star_order(job.text)
+    if order:  # SELECT *: the head names the columns in the query's order (pyoxigraph sorts them)
+        rank = {v: i for i, v in enumerate(order)}
+        columns = sorted(variables, key=lambda v: (rank.get(v, len(rank)), variables.index(v)))
+        if columns != variables:
+            compact = (",", ":")
+            head = b'{"head":{"vars":' + json.dumps(variables, ensure_ascii=False, separators=compact).encode()
+            if not body.startswith(head):
+                return None
+            body = (b'{"head":{"vars":' + json.dumps(columns, ensure_ascii=False, separators=compact).encode()
+                    + body[len(head):])
+    return body + b"\n"
 
 
 def _worker_main(conn: Any, store_dir: str, dataset: str | None) -> None:
@@ -157,7 +248,12 @@ def _worker_main(conn: Any, store_dir: str, dataset: str | None) -> None:
         if job is None:
             return
         try:
-            conn.send(_run_job(store, job))
+            kind, payload, truncated = _run_job(store, job)
+            if kind == "body":  # the bytes as they are, not pickled into a second copy
+                conn.send(("body", None, truncated))
+                conn.send_bytes(payload)
+            else:
+                conn.send((kind, payload, truncated))
         except SyntaxError as exc:
             conn.send(("error", (400, syntax_error_message(job.text, exc)), False))
         except (RuntimeError, ValueError, TypeError, OSError) as exc:
@@ -169,8 +265,9 @@ def _worker_main(conn: Any, store_dir: str, dataset: str | None) -> None:
 class Worker:
     """A worker process and the parent's end of its pipe."""
 
-    def __init__(self, ctx: Any, store_dir: str, dataset: str | None, lane: str = "general"):
+    def __init__(self, ctx: Any, store_dir: str, dataset: str | None, lane: str = "general", generation: int = 0):
         self.lane = lane
+        self.generation = generation  # which data it loaded: WorkerPool.generation at its start
         parent, child = ctx.Pipe()
         self.conn = parent
         self.process = ctx.Process(target=_worker_main, args=(child, store_dir, dataset), daemon=True)
@@ -211,6 +308,7 @@ FAST_BUDGET_S = 1.0  # a query on a fast-lane worker that runs longer is moved t
 CHEAP_S = 0.2  # a query shape that finished within this goes to the fast lane next time
 DEFAULT_CACHE_BYTES = 64 << 20  # serialised answers kept for repeated queries
 QUEUE_WAIT_S = 2.0  # default seconds a general-lane query may wait for a worker before a 503
+WATCH_S = 1.0  # seconds between two looks at the served data (a new build is picked up this fast)
 _IRI = re.compile(r"<[^<>\s]*>")
 _STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
 _NUMBER = re.compile(r"(?<![\w?$])[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?")
@@ -324,11 +422,17 @@ class WorkerPool:
       query may also take an idle general worker. One that runs past :data:`FAST_BUDGET_S` on a
       fast worker has that worker killed and is run again in the general lane, so expensive
       queries never hold the fast lane for long: ``ASK {}`` is not stuck behind them.
+    * the data is looked at every :data:`WATCH_S`: when ``watch`` (kg/dataset.nq) changed,
+      ``prepare`` brings var/store up to date; when what the workers load changed (the store's
+      stamp, or the in-memory dataset), new workers start on it while the old ones keep
+      answering, and each old worker stops once a new one of its lane is ready (or when its
+      query is done). Cached answers go at once; answers of old workers are not cached.
     """
 
     def __init__(self, store_dir: Path | None, size: int = 2, dataset: Path | None = None, *,
                  fast: int = 1, queue_wait: float = QUEUE_WAIT_S, max_waiting: int | None = None,
-                 cache_bytes: int = DEFAULT_CACHE_BYTES):
+                 cache_bytes: int = DEFAULT_CACHE_BYTES, watch: Path | None = None,
+                 prepare: Callable[[], object] | None = None):
         self.ctx = multiprocessing.get_context("spawn")
         self.store_dir = str(store_dir or "")
         self.dataset = str(dataset) if dataset else None
@@ -340,9 +444,16 @@ class WorkerPool:
         self.cost = CostModel()
         self.cache = ResultCache(cache_bytes)
         self.version = self.data_version()
+        self.watch = watch
+        self.watched = _stat(watch)
+        self.prepare = prepare
+        self.generation = 0
         self.closed = False
+        self.stopping = threading.Event()
         self.cond = threading.Condition()
         self.free: dict[str, list[Worker]] = {"fast": [], "general": []}
+        self.live: dict[str, list[Worker]] = {"fast": [], "general": []}  # free or running a query
+        self.retire: dict[str, int] = {"fast": 0, "general": 0}  # older workers to stop when they come back
         self.waiting = {"fast": 0, "general": 0}
         self.busy_until: dict[int, float] = {}  # id(worker) -> deadline, general workers running a query
         workers = [Worker(self.ctx, self.store_dir, self.dataset, "general") for _ in range(size)]
@@ -356,37 +467,104 @@ class WorkerPool:
             raise
         for worker in workers:
             self.free[worker.lane].append(worker)
+            self.live[worker.lane].append(worker)
+        self.watcher = threading.Thread(target=self._watch, daemon=True, name="stikg-data-watch")
+        self.watcher.start()
 
-    def _replace(self, lane: str) -> None:
+    def _replace(self, lane: str, generation: int | None = None) -> None:
+        """Start a worker for ``lane`` in the background; it joins the pool once it is ready."""
+        generation = self.generation if generation is None else generation
+
         def start() -> None:
             try:
-                worker = Worker(self.ctx, self.store_dir, self.dataset, lane)
+                worker = Worker(self.ctx, self.store_dir, self.dataset, lane, generation)
                 worker.wait_ready(self.ready_timeout)
             except StikgError as exc:
-                log.error("cannot restart a query worker: %s", exc)
+                log.error("cannot start a query worker: %s", exc)
                 return
-            if self.closed:
-                worker.kill()
-            else:
-                self._release(worker)
+            self._admit(worker)
 
         threading.Thread(target=start, daemon=True).start()
+
+    def _admit(self, worker: Worker) -> None:
+        """A started worker joins its lane; one worker of older data there stops (now if it is
+        free, else when its query is done), so a reload never leaves a lane short of workers."""
+        lane = worker.lane
+        stop: list[Worker] = []
+        with self.cond:
+            if self.closed or worker.generation < self.generation:  # superseded before it was ready
+                stop.append(worker)
+            else:
+                self.live[lane].append(worker)
+                self.free[lane].append(worker)
+                older = [w for w in self.live[lane] if w.generation < worker.generation]
+                idle = next((w for w in self.free[lane] if w.generation < worker.generation), None)
+                if idle is not None:
+                    self.free[lane].remove(idle)
+                    self.live[lane].remove(idle)
+                    stop.append(idle)
+                elif older:
+                    self.retire[lane] = min(self.retire[lane] + 1, len(older))
+                self.cond.notify_all()
+        for old in stop:
+            with contextlib.suppress(Exception):
+                old.conn.send(None)
+            old.kill()
 
     def data_version(self) -> tuple[int, int] | None:
         """What identifies the data a new worker would open: the store's stamp file (or the
         in-memory dataset), by inode and modification time."""
-        path = Path(self.dataset) if self.dataset else Path(self.store_dir) / "stikg-store.json"
-        try:
-            stat = path.stat()
-        except OSError:
-            return None
-        return stat.st_ino, stat.st_mtime_ns
+        return _stat(Path(self.dataset) if self.dataset else Path(self.store_dir) / "stikg-store.json")
+
+    def _watch(self) -> None:
+        """Every :data:`WATCH_S`: when the dataset changed (a new build swapped kg/ in), bring
+        var/store up to date (``prepare``, on disk) and reload the workers."""
+        while not self.stopping.wait(WATCH_S):
+            try:
+                watched = _stat(self.watch)
+                if watched != self.watched and watched is not None:
+                    self.watched = watched
+                    if self.prepare is not None:
+                        self.prepare()
+                self.reload_if_changed()
+            except Exception as exc:  # keep serving the data the workers have
+                log.error("cannot reload the changed data: %s", exc)
+
+    def reload_if_changed(self) -> bool:
+        """Start workers on the new data when it changed (cached answers go at once); the old
+        workers keep answering until the new ones are ready. True when a reload began."""
+        version = self.data_version()
+        with self.cond:
+            if version == self.version or version is None or self.closed:
+                return False
+            self.version = version
+            self.generation += 1
+            self.retire = {"fast": 0, "general": 0}
+            generation = self.generation
+            self.cache.clear()
+        log.info("the served data changed: reloading %d+%d query workers", self.size, self.fast)
+        for lane, count in (("general", self.size), ("fast", self.fast)):
+            for _ in range(count):
+                self._replace(lane, generation)
+        return True
 
     def _release(self, worker: Worker) -> None:
         with self.cond:
             self.busy_until.pop(id(worker), None)
-            self.free[worker.lane].append(worker)
-            self.cond.notify_all()
+            lane = worker.lane
+            if worker.generation < self.generation and self.retire[lane] > 0:
+                self.retire[lane] -= 1
+                if worker in self.live[lane]:
+                    self.live[lane].remove(worker)
+                stop = True
+            else:
+                self.free[lane].append(worker)
+                self.cond.notify_all()
+                stop = False
+        if stop:
+            with contextlib.suppress(Exception):
+                worker.conn.send(None)
+            worker.kill()
 
     def _retry_after(self) -> int:
         """Seconds until the first general worker is due to free up (1 at least)."""
@@ -426,6 +604,7 @@ class WorkerPool:
         lane = self.cost.lane(job)
         wait = timeout if lane == "fast" else min(self.queue_wait, timeout)
         worker = self._acquire(lane, wait)
+        generation = worker.generation
         if worker.lane == "fast":
             budget = min(FAST_BUDGET_S, deadline - time.monotonic())
             outcome = self._on(worker, job, budget, deadline)
@@ -433,6 +612,7 @@ class WorkerPool:
                 self.cost.record(job, timeout)
                 remaining = deadline - time.monotonic()
                 worker = self._acquire("general", min(self.queue_wait, max(0.0, remaining)))
+                generation = worker.generation
                 outcome = self._on(worker, job, deadline - time.monotonic(), deadline)
         else:
             outcome = self._on(worker, job, deadline - time.monotonic(), deadline)
@@ -444,7 +624,7 @@ class WorkerPool:
         if kind == "error":
             status, message = payload
             raise HTTPError(status, message)
-        if kind == "body":
+        if kind == "body" and generation == self.generation:  # not an answer from data being replaced
             self.cache.put(job, payload, truncated)
         return payload, truncated
 
@@ -459,6 +639,8 @@ class WorkerPool:
                 self._discard(worker)
                 return None
             outcome: tuple[str, Any, bool] = worker.conn.recv()
+            if outcome[0] == "body":
+                outcome = ("body", worker.conn.recv_bytes(), outcome[2])
         except (EOFError, OSError, BrokenPipeError):
             self._discard(worker)
             raise HTTPError(500, "the query worker died; the query was not answered") from None
@@ -471,16 +653,21 @@ class WorkerPool:
     def _discard(self, worker: Worker) -> None:
         with self.cond:
             self.busy_until.pop(id(worker), None)
+            lane = worker.lane
+            if worker in self.live[lane]:
+                self.live[lane].remove(worker)
+            older = worker.generation < self.generation
+            if older and self.retire[lane] > 0:  # it was to stop anyway
+                self.retire[lane] -= 1
         worker.kill()
-        version = self.data_version()
-        if version != self.version:  # the replacement may see other data: cached answers go
-            self.version = version
-            self.cache.clear()
-        if not self.closed:
-            self._replace(worker.lane)
+        if self.reload_if_changed():  # the replacement would see other data: reload them all
+            return
+        if not self.closed and not older:  # an older worker's replacement is already starting
+            self._replace(lane)
 
     def close(self) -> None:
         self.closed = True
+        self.stopping.set()
         with self.cond:
             workers = self.free["fast"] + self.free["general"]
             self.free = {"fast": [], "general": []}
@@ -489,6 +676,17 @@ class WorkerPool:
             with contextlib.suppress(Exception):
                 worker.conn.send(None)
             worker.kill()
+
+
+def _stat(path: Path | None) -> tuple[int, int] | None:
+    """A file's identity for change detection: inode and modification time (None: missing)."""
+    if path is None:
+        return None
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
 
 
 def truncation_note(limit: int | None) -> str:
