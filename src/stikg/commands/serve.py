@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import signal
 import sys
 from pathlib import Path
 
 from stikg.core.config import Paths, find_root
-from stikg.sparql.store import open_store
+from stikg.sparql.store import open_store, refresh_store
 from stikg.web.protocol import HEAD_TIMEOUT_S
 from stikg.web.server import (
     DEFAULT_CACHE_BYTES,
@@ -57,10 +58,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"open connections at most; requests beyond get 503 (default {MAX_CONNECTIONS})")
     parser.add_argument("--dataset", type=Path, metavar="FILE.nq",
                         help="serve this N-Quads file instead of kg/dataset.nq (cached in var/store)")
-    parser.add_argument("--in-memory", action="store_true",
-                        help="load the dataset into each worker's memory instead of reading var/store: "
-                             "queries ~10x faster on large graphs, at the cost of the dataset's size in "
-                             "RAM per worker and a load at start (and after a query timed out)")
+    parser.add_argument("--store", choices=("auto", "memory", "disk"), default="auto",
+                        help="where the workers read the graph: memory (each worker loads the dataset: "
+                             "joins 4-8x faster than on disk, ~1.5x the dump in RAM per worker and a load at "
+                             "start and after a timeout), disk (var/store, RocksDB) or auto (default: memory "
+                             "when every worker's copy fits in half the available memory, else disk)")
+    parser.add_argument("--in-memory", action="store_true", help="the same as --store memory")
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
 
 
@@ -69,13 +72,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 MEMORY_PER_DUMP_BYTE = 1.5
 
 
+# --store auto serves from memory when the workers' copies take at most this share of the memory
+# available at start: the rest stays for the server process, page cache, a reload (old and new
+# workers overlap while the new ones load) and everything else on the machine.
+AUTO_MEMORY_SHARE = 0.5
+
+
+def memory_need(dataset: Path, workers: int) -> tuple[int, int]:
+    """Bytes the workers' in-memory copies of ``dataset`` would take, and bytes available now."""
+    from stikg.core.system import available_memory
+
+    return int(dataset.stat().st_size * MEMORY_PER_DUMP_BYTE * workers), available_memory()
+
+
+def choose_store(mode: str, dataset: Path, workers: int) -> tuple[bool, str]:
+    """In memory or not for ``--store mode``, and the words the start-up line says it with."""
+    if mode == "disk":
+        return False, "var/store on disk (--store disk)"
+    if mode == "memory":
+        check_memory(dataset, workers)
+        return True, "dataset in memory (--store memory)"
+    need, free = memory_need(dataset, workers)
+    gb = f"{workers} × ~{need / workers / 2**20:,.0f} MB of {free / 2**30:.1f} GB available"
+    if need <= free * AUTO_MEMORY_SHARE:
+        return True, f"dataset in memory (--store auto: {gb})"
+    return False, f"var/store on disk (--store auto: {gb} is more than {AUTO_MEMORY_SHARE:.0%} for memory)"
+
+
 def check_memory(dataset: Path, workers: int) -> None:
     """Refuse ``--in-memory`` up front when the workers' copies would not fit in free memory."""
     from stikg.core.errors import StikgError
-    from stikg.core.system import available_memory
 
-    need = int(dataset.stat().st_size * MEMORY_PER_DUMP_BYTE * workers)
-    free = available_memory()
+    need, free = memory_need(dataset, workers)
     if need > free:
         raise StikgError(
             f"{dataset}: --in-memory would need ~{need / 2**30:.1f} GB for {workers} worker(s) "
@@ -99,17 +127,22 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="%(asctime)s %(message)s", stream=sys.stderr)
     paths = Paths(find_root())
-    in_memory = None
+    mode = args.store
     if args.in_memory:
-        in_memory = args.dataset or paths.kg / "dataset.nq"
-        if not in_memory.is_file():
-            raise StikgError(f"{in_memory}: no such dataset (run `stikg build` first)")
-        check_memory(in_memory, args.workers + args.fast_workers)
-    else:
-        store = open_store(paths, dataset=args.dataset)  # build or refresh var/store first
+        if mode == "disk":
+            raise StikgError("--in-memory and --store disk contradict each other: give one of them")
+        mode = "memory"
+    dataset = args.dataset or paths.kg / "dataset.nq"
+    if mode == "memory" and not dataset.is_file():
+        raise StikgError(f"{dataset}: no such dataset (run `stikg build` first)")
+    in_memory, where = (False, "") if not dataset.is_file() else choose_store(mode, dataset, args.workers + args.fast_workers)
+    if not in_memory:
+        store = open_store(paths, dataset=args.dataset)  # build or refresh var/store first (or say why not)
         del store
+        where = where or "var/store on disk"
     server = Server(
-        store_dir=paths.store, dataset=in_memory, host=args.host, port=args.port, timeout=args.timeout,
+        store_dir=paths.store, dataset=dataset if in_memory else None, watch=dataset,
+        prepare=None if in_memory else functools.partial(refresh_store, paths, dataset=args.dataset), host=args.host, port=args.port, timeout=args.timeout,
         max_results=args.max_results, max_body=args.max_body, workers=args.workers,
         threads=args.threads, queries_dir=paths.queries, fast_workers=args.fast_workers,
         queue_wait=args.queue_wait, client_timeout=args.client_timeout, keep_alive=args.keep_alive,
@@ -117,8 +150,7 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"stikg serve: SPARQL endpoint {server.url}/sparql, query page {server.url}/ "
           f"(timeout {args.timeout:g} s, at most {args.max_results} results, "
-          f"{args.workers}+{args.fast_workers} query workers"
-          f"{', dataset in memory' if in_memory else ''})", file=sys.stderr, flush=True)
+          f"{args.workers}+{args.fast_workers} query workers, {where})", file=sys.stderr, flush=True)
     previous = signal.signal(signal.SIGTERM, _stop)  # uvicorn drains, then re-raises it here
     try:
         server.serve_forever()

@@ -31,6 +31,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -68,7 +69,8 @@ class Server:
     ``workers`` general query processes plus ``fast_workers`` kept for cheap queries;
     ``threads`` run the handlers; ``client_timeout`` bounds the time a client may take to send
     its request head and, again, its body; ``keep_alive`` the idle time between requests;
-    ``cache_mb`` the serialised answers kept for repeated queries (0: none).
+    ``cache_mb`` the serialised answers kept for repeated queries (0: none); ``watch`` the
+    dataset file whose change reloads the workers (after ``prepare``, e.g. refreshing var/store).
     """
 
     def __init__(
@@ -77,7 +79,8 @@ class Server:
         max_body: int = DEFAULT_MAX_BODY, workers: int = 2, threads: int = 16, queries_dir: Path | None = None,
         fast_workers: int = 1, queue_wait: float = QUEUE_WAIT_S, client_timeout: float = HEAD_TIMEOUT_S,
         keep_alive: int = KEEP_ALIVE_S, max_connections: int = MAX_CONNECTIONS, access_log: bool = True,
-        cache_mb: int = DEFAULT_CACHE_BYTES >> 20,
+        cache_mb: int = DEFAULT_CACHE_BYTES >> 20, watch: Path | None = None,
+        prepare: Callable[[], object] | None = None,
     ):
         try:
             self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
@@ -91,7 +94,8 @@ class Server:
         max_waiting = max(1, threads - max(2, threads // 4) - workers)
         try:
             self.pool = WorkerPool(store_dir, workers, dataset=dataset, fast=fast_workers, queue_wait=queue_wait,
-                                   max_waiting=max_waiting, cache_bytes=cache_mb << 20)
+                                   max_waiting=max_waiting, cache_bytes=cache_mb << 20, watch=watch,
+                                   prepare=prepare)
         except BaseException:
             self.sock.close()
             raise
