@@ -36,6 +36,7 @@ ADDED_TERMS = {
     STIKG.AmountFact,  # abstract superclass of allocations and programme budgets: domain of the amount terms
     STIKG.ProgramBudget,  # one figure per programme × year × stage × document, derived at build time
     STIKG.summarisesAllocation, STIKG.includedInBudgetOf, STIKG.isSelectedFigure,  # its links (totals)
+    STIKG.disagreesWith,  # between budgets of documents printing different amounts (document_disagreements)
 }
 
 
@@ -161,7 +162,8 @@ OBJECT_PROPERTIES = {
     "fundedBy", "implementedBy", "managedBy", "hasBudgetAllocation", "hasCitation", "hostedBy", "hubOfProgram",
     "forProgram", "reportedIn", "hasEvidence", "budgetStage", "fromOrganization", "toOrganization",
     "fundingInstrument", "citingProgram", "citedStrategy", "organization", "role", "sourceDocument",
-    "documentKind", "citedBasis", "restsOn", "summarisesAllocation", "includedInBudgetOf"}
+    "documentKind", "citedBasis", "restsOn", "summarisesAllocation", "includedInBudgetOf",
+    "disagreesWith"}
 DATATYPE_PROPERTIES = {
     "editionYear", "decisionDate", "strategyType", "shortName", "fiscalYear", "amountYen", "isPartial",
     "amountText", "supplementaryRound", "fundYears", "isNew", "strategyText", "printedDecisionDate",

@@ -19,6 +19,10 @@ fiscal year × stage × supplementary round × reporting document, in the graph
 * ``stikg:isSelectedFigure``: true for exactly one budget per programme × year × stage × round
   across documents (non-partial first, then the largest, then the first document by IRI) —
   the figure every total uses;
+* ``stikg:disagreesWith``: the budgets of the same programme × year × stage × round in other
+  documents that print a different whole (not ``の内数``) amount — both ways. It is what
+  ``document_disagreements`` starts from: the flat join of every allocation with every other
+  one took 3.8 s at 1.8M quads on disk (0.8 s in memory) to find none;
 * ``stikg:includedInBudgetOf``: each ancestor programme (``stikg:subProgramOf`` at any depth)
   whose selected non-partial figure for the same year, stage and round is at least this one, so
   includes it. A total over a set of programmes leaves a budget out when one of those ancestors is
@@ -91,6 +95,7 @@ class Budget:
     included_in: tuple[str, ...]
     members: tuple  # the keys of the figures it summarises
     evidence: tuple  # the evidence of the figures printing its amount
+    disagrees_with: tuple[str, ...] = ()  # documents printing a different whole amount (same key)
 
 
 def derive(figures: Iterable[Figure], parents: Mapping[str, Iterable[str]]) -> list[Budget]:
@@ -99,6 +104,7 @@ def derive(figures: Iterable[Figure], parents: Mapping[str, Iterable[str]]) -> l
     for f in figures:
         groups[(f.program, f.fiscal_year, f.stage, f.round, f.document)].append(f)
     drafts: list[tuple] = []
+    whole_amounts: dict[tuple, dict[str, frozenset[int]]] = defaultdict(dict)
     for (program, year, stage, rnd, document), members in sorted(groups.items(), key=lambda kv: repr(kv[0])):
         whole = [f for f in members if not f.partial]
         partial = not whole
@@ -107,6 +113,7 @@ def derive(figures: Iterable[Figure], parents: Mapping[str, Iterable[str]]) -> l
                           key=str)
         drafts.append((program, year, stage, rnd, document, amount, partial,
                        tuple(sorted((f.key for f in members), key=str)), tuple(evidence)))
+        whole_amounts[(program, year, stage, rnd)][document] = frozenset(f.amount_yen for f in whole)
     ranked: dict[tuple, list[tuple]] = defaultdict(list)
     for d in drafts:
         ranked[d[:4]].append((d[6], -d[5], str(d[4])))
@@ -121,8 +128,18 @@ def derive(figures: Iterable[Figure], parents: Mapping[str, Iterable[str]]) -> l
             if figure is not None and not figure[0] and amount <= -figure[1]:
                 included.append(ancestor)
         out.append(Budget(program, year, stage, rnd, document, amount, partial, selected, tuple(included),
-                          members, evidence))
+                          members, evidence, _disagreeing(document, whole_amounts[(program, year, stage, rnd)])))
     return out
+
+
+def _disagreeing(document: str, whole: Mapping[str, frozenset[int]]) -> tuple[str, ...]:
+    """The other documents of one programme × year × stage × round that print a whole amount
+    different from one that ``document`` prints (nothing when ``document`` prints none)."""
+    mine = whole[document]
+    if not mine:
+        return ()
+    return tuple(sorted(other for other, theirs in whole.items()
+                        if other != document and theirs and len(mine | theirs) > 1))
 
 
 def _int(term) -> int | None:
@@ -193,7 +210,7 @@ def budget_triples(asserted: Iterable[Triple]) -> set[Triple]:
                if None not in (a.program, a.fiscal_year, a.stage, a.amount, a.document)]
     out: set[Triple] = set()
     for b in derive(figures, parents):
-        iri = vocab.entity("budget", vocab.digest(b.document, b.program, b.fiscal_year, b.stage, b.round or 0))
+        iri = budget_iri(b.document, b.program, b.fiscal_year, b.stage, b.round)
         out.update({
             (iri, RDF.type, STIKG.ProgramBudget),
             (iri, STIKG.forProgram, URIRef(b.program)),
@@ -209,7 +226,14 @@ def budget_triples(asserted: Iterable[Triple]) -> set[Triple]:
         out.update((iri, STIKG.summarisesAllocation, m) for m in b.members)
         out.update((iri, STIKG.hasEvidence, e) for e in b.evidence)
         out.update((iri, STIKG.includedInBudgetOf, URIRef(a)) for a in b.included_in)
+        out.update((iri, STIKG.disagreesWith, budget_iri(other, b.program, b.fiscal_year, b.stage, b.round))
+                   for other in b.disagrees_with)
     return out
+
+
+def budget_iri(document: str, program: str, fiscal_year: int, stage: str, rnd: int | None) -> URIRef:
+    """The IRI of the programme budget of ``document`` for one programme × year × stage × round."""
+    return vocab.entity("budget", vocab.digest(document, program, fiscal_year, stage, rnd or 0))
 
 
 def stage_code(stage: str) -> str:
