@@ -111,6 +111,27 @@ def check_memory(dataset: Path, workers: int) -> None:
             f"serve from var/store (drop --in-memory) or use fewer --workers (or --fast-workers 0)")
 
 
+MALLOC_ARENAS = 2
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Cap glibc's malloc arenas for this process (``mallopt(M_ARENA_MAX)``) before the request
+    threads start, unless ``MALLOC_ARENA_MAX`` already says how many. glibc gives each thread that
+    allocates its own arena (up to 8 per core); with 16 request threads each arena keeps the peak
+    of its thread's answers, and the server's RSS grew by 45 MB under the load test although the
+    Python heap stayed flat (tracemalloc). With 2 arenas: 11 MB (docs/RELIABILITY.md). True when set."""
+    import ctypes
+    import os
+
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return bool(libc.mallopt(-8, arenas))  # M_ARENA_MAX is -8 in glibc's malloc.h
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        return False
+
+
 def _stop(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -126,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
         raise StikgError(f"--{'fast-workers' if args.fast_workers < 0 else 'cache-mb'} must be 0 or more")
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="%(asctime)s %(message)s", stream=sys.stderr)
+    limit_malloc_arenas()
     paths = Paths(find_root())
     mode = args.store
     if args.in_memory:
