@@ -190,9 +190,11 @@ def warm_up(endpoint: str, texts: list[str]) -> None:
 
 
 def bench_throughput(paths: Paths, clients: int, seconds: float, workers: int,
-                     max_ms: float = 250.0) -> list[dict[str, object]]:
+                     max_ms: float = 250.0, before_src: Path | None = None) -> list[dict[str, object]]:
     """The mix: every library SELECT query that takes at most ``max_ms`` embedded (a few slow
-    queries would otherwise measure only themselves)."""
+    queries would otherwise measure only themselves). With ``before_src`` (the ``src/`` of an
+    older checkout) that version of ``stikg serve`` runs too, in the same run, for a side-by-side
+    before/after on the same machine load."""
     backend = EmbeddedBackend(open_store(paths))
     texts = []
     slow = []
@@ -208,11 +210,19 @@ def bench_throughput(paths: Paths, clients: int, seconds: float, workers: int,
     print(f"throughput mix: {len(texts)} queries; left out (> {max_ms:g} ms embedded): {', '.join(slow) or 'none'}")
     rows = []
     env = {**os.environ, "STIKG_ROOT": str(paths.root)}
-    for label, options in ((f"stikg serve ({workers}+1 workers)", []),
-                           (f"stikg serve ({workers}+1 workers, --cache-mb 0)", ["--cache-mb", "0"])):
+    runs: list[tuple[str, list[str], dict[str, str]]] = []
+    if before_src is not None:
+        old = {**env, "PYTHONPATH": os.pathsep.join([str(before_src), env.get("PYTHONPATH", "")])}
+        runs += [(f"before: stikg serve ({workers}+1 workers)", [], old),
+                 (f"before: stikg serve ({workers}+1 workers, --cache-mb 0)", ["--cache-mb", "0"], old)]
+    runs += [(f"stikg serve ({workers}+1 workers)", [], env),
+             (f"stikg serve ({workers}+1 workers, --cache-mb 0)", ["--cache-mb", "0"], env),
+             (f"stikg serve ({workers}+1 workers, --cache-mb 0 --store disk)", ["--cache-mb", "0", "--store", "disk"],
+              env)]
+    for label, options, run_env in runs:
         port = free_port()
         with process([sys.executable, "-m", "stikg.cli", "serve", "--port", str(port), "--quiet",
-                      "--workers", str(workers), "--threads", str(max(clients, 16)), *options], env):
+                      "--workers", str(workers), "--threads", str(max(clients, 16)), *options], run_env):
             wait(f"http://127.0.0.1:{port}/")
             warm_up(f"http://127.0.0.1:{port}/sparql", texts)
             rows.append({"server": label, "clients": clients,
@@ -275,10 +285,14 @@ def write_markdown(path: Path, rows: list[dict[str, object]], args: argparse.Nam
     lines += [
         "",
         "The mix repeats the same few query texts, so after the warm-up the cache answers nearly every request: "
-        "the first row measures the HTTP stack and the cache, the second the query path (HTTP → worker process → "
-        "pyoxigraph → serialisation in Python), where bare Oxigraph (Rust, multi-threaded) stays ahead. Before "
-        "issue 18 (`http.server`, 16 threads, 2 workers, no cache) the figures were 146 req/s for `stikg serve` "
-        "vs 206 req/s for Oxigraph (as reported in the issue).",
+        "the cached rows measure the HTTP stack and the cache, the `--cache-mb 0` rows the query path (HTTP → "
+        "worker process → pyoxigraph → serialisation). `stikg serve` now reads the graph from memory when the "
+        "workers' copies fit (`--store auto`, the default; `--store disk` reads var/store, RocksDB, as before) and "
+        "has pyoxigraph write SELECT answers in SPARQL JSON itself (no Python object per row; the cap checked "
+        "while it writes). Rows marked `before:` are the previous version of `stikg serve` (an older checkout's "
+        "src/, `--before-src`), measured in the same run on the same machine load. Before issue 18 "
+        "(`http.server`, 16 threads, 2 workers, no cache) the figures were 146 req/s for `stikg serve` vs 206 "
+        "req/s for Oxigraph (as reported in the issue).",
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -296,6 +310,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="stikg serve worker processes")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--before-src", type=Path, metavar="DIR",
+                        help="also run stikg serve from this src/ (an older checkout: `git archive REV src | "
+                             "tar -x -C /tmp/before`), side by side")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         paths = project_with(args.dataset, Path(tmp) / "project")
@@ -310,7 +327,7 @@ def main() -> int:
                   f"(x{rdf_total / ox_total:.0f})")
             write_csv(RESULTS / "query_latency.csv", rows)
         if not args.skip_throughput:
-            rows = bench_throughput(paths, args.clients, args.seconds, args.workers)
+            rows = bench_throughput(paths, args.clients, args.seconds, args.workers, before_src=args.before_src)
             print(f"\nThroughput, {args.clients} concurrent clients, {args.seconds:g} s, library SELECT queries\n")
             print(table(rows))
             write_csv(RESULTS / "server_throughput.csv", rows)
