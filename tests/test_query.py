@@ -157,6 +157,18 @@ def test_values_go_into_the_outermost_where_group():
         where_group_start("DESCRIBE <http://e/x>")
 
 
+def test_values_also_go_into_sub_selects_where_the_answer_stays_the_same():
+    from stikg.sparql.syntax import subselect_groups, with_values
+    text = ("SELECT * WHERE { { SELECT ?p ?y WHERE { ?a <http://e/for> ?p OPTIONAL { ?a <http://e/y> ?y } } }"
+            " { SELECT ?y WHERE { OPTIONAL { ?b <http://e/y> ?y } } }"  # ?y only from an OPTIONAL: no
+            " { SELECT ?p WHERE { BIND(<http://e/x> AS ?p) } }"  # bound by BIND: no
+            " { SELECT (MIN(?z) AS ?p) WHERE { ?p <http://e/z> ?z } } }")  # ?p not projected plainly: no
+    assert len(subselect_groups(text, "p")) == 1 and subselect_groups(text, "y") == []
+    out = with_values(text, {"p": Term.iri("http://e/p"), "y": Term.iri("http://e/y")})
+    assert out.count("VALUES ?p { <http://e/p> }") == 2 and out.count("VALUES ?y") == 1
+    assert out.index("VALUES ?p") < out.index("{ SELECT ?p ?y WHERE {") < out.rindex("VALUES ?p", 0, out.index("?a <http://e/for>"))
+
+
 # ------------------------------------------------------------------------------- formats
 
 

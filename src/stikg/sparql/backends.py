@@ -22,7 +22,7 @@ from stikg.sparql.syntax import (
     inject_values,
     query_form,
     read_only_refusal,
-    where_group_start,
+    with_values,
 )
 from stikg.sparql.terms import QueryError, Term
 
@@ -37,7 +37,8 @@ _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def values_first(text: str, bindings: Mapping[str, Term] | None) -> str:
-    """``text`` with ``VALUES ?name { term }`` for each binding at the start of its WHERE group.
+    """``text`` with ``VALUES ?name { term }`` for each binding at the start of its WHERE group
+    (and of the sub-selects where that gives the same answer, :func:`~stikg.sparql.syntax.with_values`).
 
     Oxigraph applies ``substitutions`` as an initial binding that its planner does not see, so a
     bound entity still had every candidate row scanned (entity_evidence at 1.1M quads on disk:
@@ -48,11 +49,9 @@ def values_first(text: str, bindings: Mapping[str, Term] | None) -> str:
     if not bindings or not all(_VARIABLE_NAME.fullmatch(name) for name in bindings):
         return text
     try:
-        at = where_group_start(text)
+        return with_values(text, bindings)
     except QueryError:
         return text
-    block = " ".join(f"VALUES ?{name} {{ {term.n3()} }}" for name, term in sorted(bindings.items()))
-    return f"{text[:at]} {block} {text[at:]}"
 
 
 @dataclass
