@@ -52,22 +52,35 @@ Result = SelectResult | AskResult | GraphResult
 
 
 def result_from_ox(raw: Any, limit: int | None = None) -> Result:
-    """Convert pyoxigraph query results; at most ``limit`` rows/triples (``truncated`` set)."""
+    """Convert pyoxigraph query results; at most ``limit`` rows/triples (``truncated`` set).
+
+    Each distinct pyoxigraph term is converted once per result (terms are immutable): answers
+    repeat the same programmes, documents and stages, and converting every cell was most of the
+    Python cost of a large answer (program_amounts, 36k rows at 1.8M quads: 0.70 → 0.29 s).
+    """
     if isinstance(raw, ox.QueryBoolean):
         return AskResult(bool(raw))
+    seen: dict[Any, Term] = {}
+
+    def term(t: Any) -> Term:
+        converted = seen.get(t)
+        if converted is None:
+            converted = seen[t] = Term.from_ox(t)
+        return converted
+
     if isinstance(raw, ox.QuerySolutions):
         variables = [v.value for v in raw.variables]
         rows: list[tuple[Term | None, ...]] = []
         for solution in raw:
             if limit is not None and len(rows) >= limit:
                 return SelectResult(variables, rows, truncated=True)
-            rows.append(tuple(None if t is None else Term.from_ox(t) for t in solution))
+            rows.append(tuple(None if t is None else term(t) for t in solution))
         return SelectResult(variables, rows)
     triples: list[tuple[Term, Term, Term]] = []
     for triple in raw:
         if limit is not None and len(triples) >= limit:
             return GraphResult(triples, truncated=True)
-        triples.append((Term.from_ox(triple.subject), Term.from_ox(triple.predicate), Term.from_ox(triple.object)))
+        triples.append((term(triple.subject), term(triple.predicate), term(triple.object)))
     return GraphResult(triples)
 
 
