@@ -366,6 +366,22 @@ def _measured(name: str, rec: dict[str, list[dict]], fuzz: dict[str, int]) -> st
     return ""
 
 
+HAND_BEGIN = "<!-- hand-written: scripts/reliability_report.py keeps this block as it is -->"
+HAND_END = "<!-- end hand-written -->"
+
+
+def keep_hand_written(old: str, new: str) -> str:
+    """``new`` with the hand-written blocks of ``old`` (between HAND_BEGIN and HAND_END) put back
+    after the table of bugs, before the generated sections: a regeneration must not drop them."""
+    blocks = re.findall(re.escape(HAND_BEGIN) + r".*?" + re.escape(HAND_END), old, flags=re.DOTALL)
+    if not blocks:
+        return new
+    at = new.find("\n## Load test")
+    if at < 0:
+        return new.rstrip("\n") + "\n\n" + "\n\n".join(blocks)
+    return new[:at] + "\n" + "\n\n".join(blocks) + "\n" + new[at:]
+
+
 def render(mode: str, env: dict[str, str], cases: list[dict[str, str]], rec: dict[str, list[dict]],
            fuzz: dict[str, int], load: dict | None, load_status: int, load_tail: str, seconds: float,
            finished: str | None = None, loadavg: str | None = None, commit: str | None = None) -> str:
@@ -514,6 +530,8 @@ def main(argv: list[str] | None = None) -> int:
                       load, meta["load_status"], meta["load_tail"], meta["seconds"], meta.get("finished"),
                       meta.get("loadavg"), meta.get("commit"))
     status, load_status = meta["status"], meta["load_status"]
+    if args.out.is_file():
+        text = keep_hand_written(args.out.read_text(encoding="utf-8"), text)
     write_text(args.out, text + "\n")
     print(f"wrote {args.out} (tests exit {status}, load test exit {load_status})", file=sys.stderr)
     return 0 if status == 0 and load_status == 0 else 1
