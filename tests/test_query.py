@@ -125,7 +125,7 @@ def test_parameter_typing():
 def test_entity_parameters_resolve_labels_short_names_and_ids(backend, data):
     query = load_query("program_timeline", data.paths.queries)
     for given in ("Q-LEAP", "光・量子飛躍フラッグシッププログラム", "q-leap", "program:q-leap",
-                  "<https://w3id.org/stikg/program/q-leap>"):
+                  "<https://w3id.org/stikg/program/q-leap>", "https://w3id.org/stikg/program/q-leap"):
         result = run_query(query, backend, {"program": given})
         assert set(result.values("program")) == {"https://w3id.org/stikg/program/q-leap"}, given
     with pytest.raises(QueryError, match="no program is named"):

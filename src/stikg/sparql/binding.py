@@ -66,6 +66,9 @@ class Resolver(Protocol):
     def exists(self, kind: str, term: Term) -> bool: ...
 
 
+_ABSOLUTE_IRI = re.compile(r"^https?://[^\s<>\"{}|^`\\]+$")
+
+
 def term_for(param: Parameter, value: str, prefixes: Mapping[str, str], resolve: Resolver | None) -> Term:
     """The RDF term for a declared parameter's value; raises QueryError naming the parameter."""
     raw = value.strip()
@@ -82,6 +85,8 @@ def term_for(param: Parameter, value: str, prefixes: Mapping[str, str], resolve:
         return Term.literal(raw.lower(), XSD + "boolean")
     if kind == "string":
         return Term.literal(value)
+    if _ABSOLUTE_IRI.match(raw):  # a bare http(s) IRI, as pages and lists link to entities
+        return Term.iri(raw)
     looks_iri = (raw.startswith("<") and raw.endswith(">")) or bool(
         (m := _PNAME.match(raw)) and (m.group(1) or "") in prefixes
     )
