@@ -157,6 +157,15 @@ def test_values_go_into_the_outermost_where_group():
         where_group_start("DESCRIBE <http://e/x>")
 
 
+def test_a_bound_variable_restricts_rows_a_sub_select_binds(backend, data):
+    # pyoxigraph's substitutions gave every row the bound value, even rows whose sub-select bound
+    # another one: program_amounts with fiscal_year=2025 listed every amount as FY2025
+    query = load_query("program_amounts", data.paths.queries)
+    every = run_query(query, backend).values("fiscal_year")
+    some = run_query(query, backend, {"fiscal_year": "2025"}).values("fiscal_year")
+    assert some and set(some) == {"2025"} and len(some) == every.count("2025") < len(every)
+
+
 def test_values_also_go_into_sub_selects_where_the_answer_stays_the_same():
     from stikg.sparql.syntax import subselect_groups, with_values
     text = ("SELECT * WHERE { { SELECT ?p ?y WHERE { ?a <http://e/for> ?p OPTIONAL { ?a <http://e/y> ?y } } }"

@@ -42,8 +42,8 @@ def values_first(text: str, bindings: Mapping[str, Term] | None) -> str:
 
     Oxigraph applies ``substitutions`` as an initial binding that its planner does not see, so a
     bound entity still had every candidate row scanned (entity_evidence at 1.1M quads on disk:
-    1.5 s; with the value in the text: 4 ms). The substitutions are kept as well, so the answer
-    is the same; a query with no WHERE group (``DESCRIBE <x>``) is left as it is. No parse here
+    1.5 s; with the value in the text: 4 ms). A query with no WHERE group (``DESCRIBE <x>``) is
+    left as it is (the backend passes substitutions then). No parse here
     (Oxigraph parses the result; the terms come from :meth:`Term.n3`, which escapes everything).
     """
     if not bindings or not all(_VARIABLE_NAME.fullmatch(name) for name in bindings):
@@ -56,18 +56,21 @@ def values_first(text: str, bindings: Mapping[str, Term] | None) -> str:
 
 @dataclass
 class EmbeddedBackend:
-    """The local pyoxigraph store; parameters via ``substitutions`` and, for the planner, as a
-    ``VALUES`` block at the start of the WHERE group (:func:`values_first`)."""
+    """The local pyoxigraph store; parameters as ``VALUES`` blocks (:func:`values_first`), or as
+    ``substitutions`` for a query with no WHERE group to write them in."""
 
     store: ox.Store
     union_default_graph: bool = True
 
     def run(self, text: str, bindings: Mapping[str, Term] | None = None) -> Result:
-        subs = {ox.Variable(k): v.to_ox() for k, v in (bindings or {}).items()}
+        bound = values_first(text, bindings)
+        # substitutions only where no VALUES could be written: pyoxigraph gives a substituted
+        # variable its value in every row, also where a sub-select bound it otherwise
+        # (program_amounts with fiscal_year=2025 listed all 409 amounts as FY2025, not the 140)
+        subs = {ox.Variable(k): v.to_ox() for k, v in (bindings or {}).items()} if bound == text else {}
         try:
             union = self.union_default_graph and not has_dataset_clause(text)
-            raw = self.store.query(values_first(text, bindings), use_default_graph_as_union=union,
-                                   substitutions=subs or None)
+            raw = self.store.query(bound, use_default_graph_as_union=union, substitutions=subs or None)
             return in_query_order(result_from_ox(raw), text)
         except SyntaxError as exc:
             refusal = read_only_refusal(text)
