@@ -98,7 +98,6 @@ def subselect_groups(text: str, name: str) -> list[int]:
     left alone.
     """
     tokens = tokenize(text)
-    target = "?" + name
     forms = [k for k, t in enumerate(tokens) if t.kind == "word" and t.text.upper() == "SELECT"]
     first = next((k for k, t in enumerate(tokens) if t.kind == "word"
                   and t.text.upper() in {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}), None)
@@ -120,13 +119,13 @@ def subselect_groups(text: str, name: str) -> list[int]:
             j += 1
         while j < len(tokens) and tokens[j].text != "{":
             j += 1
-        if projected and j < len(tokens) and _bound_first_in_group(tokens, j, target):
+        if projected and j < len(tokens) and _bound_first_in_group(tokens, j, name):
             out.append(tokens[j].start + 1)
     return out
 
 
-def _bound_first_in_group(tokens: list[Token], open_at: int, target: str) -> bool:
-    """Whether ``target`` occurs in a triple pattern at the top of the group opened at
+def _bound_first_in_group(tokens: list[Token], open_at: int, name: str) -> bool:
+    """Whether ``?name`` (or ``$name``) occurs in a triple pattern at the top of the group opened at
     ``open_at`` before it occurs inside any nested group, parentheses or after ``AS``."""
     depth, parens = 0, 0
     for k in range(open_at, len(tokens)):
@@ -141,7 +140,7 @@ def _bound_first_in_group(tokens: list[Token], open_at: int, target: str) -> boo
             parens += 1
         elif tok.text == ")":
             parens -= 1
-        elif tok.kind == "var" and tok.text == target:
+        elif tok.kind == "var" and tok.text[1:] == name:
             if k > 0 and tokens[k - 1].kind == "word" and tokens[k - 1].text.upper() == "AS":
                 return False
             return depth == 1 and parens == 0
