@@ -334,10 +334,12 @@ def fetch(run: Runner, queries_dir: Path | None = None) -> LineageData:
         ))
     for row in _rows(run(texts["program_budget"])):
         entity(row["program"], "program")
+        # included_in is a GROUP_CONCAT, in no set order (it differs between stores): sorted here
+        included_in = tuple(sorted(str(row.get("included_in") or "").split()))
         data.budgets.append(BudgetRow(
             row["program"], int(row["fiscal_year"]), str(row["stage"]),
             row["round"] if isinstance(row.get("round"), int) else None, int(row["amount_yen"]),
-            bool(row.get("partial")), bool(row.get("selected")), tuple(str(row.get("included_in") or "").split()),
+            bool(row.get("partial")), bool(row.get("selected")), included_in,
             row["doc"], int(row["line"]),
         ))
     for row in _rows(run(texts["program_organizations"])):
