@@ -4,7 +4,7 @@ through ``--endpoint`` in both dataset modes; the answers must be the embedded s
 size, every library query answers the same on the on-disk store (``stikg query``) and in memory
 (``stikg serve``): arbitrary SAMPLE picks differed there, though not on the real graph.
 
-About four minutes (build ~85 s, push ~50 s); the benchmark's figures are in docs/SCALE.md.
+About four and a half minutes (build ~85 s, push ~50 s, the whole library on both stores ~45 s); the benchmark's figures are in docs/SCALE.md.
 """
 
 from __future__ import annotations
