@@ -118,13 +118,27 @@ def key(term: Term | None, loose: bool) -> tuple:
     return (term.type, term.value, term.datatype or "", term.lang or "")
 
 
+# GROUP_CONCAT columns of the library: their parts come in no set order (it differs between stores)
+CONCATENATED = {"lines": ",", "included_in": " "}
+
+
+def _concat_key(term: Term | None, separator: str, loose: bool) -> tuple:
+    if term is None:
+        return key(term, loose)
+    return key(Term(term.type, separator.join(sorted(term.value.split(separator))), term.datatype, term.lang), loose)
+
+
 def normalise(result: Result, loose: bool = False) -> tuple:
-    """A comparable form: variables and the sorted rows (numbers by value when ``loose``)."""
+    """A comparable form: variables and the sorted rows (numbers by value when ``loose``; the parts of
+    a GROUP_CONCAT column, :data:`CONCATENATED`, sorted)."""
     if isinstance(result, AskResult):
         return ("ask", result.value)
     if isinstance(result, GraphResult):
         return ("graph", sorted(tuple(key(t, loose) for t in triple) for triple in result.triples))
-    return ("select", tuple(result.variables), sorted(tuple(key(t, loose) for t in row) for row in result.rows))
+    seps = [CONCATENATED.get(v) for v in result.variables]
+    return ("select", tuple(result.variables),
+            sorted(tuple(key(t, loose) if sep is None else _concat_key(t, sep, loose) for t, sep in zip(row, seps, strict=True))
+                   for row in result.rows))
 
 
 def rows(result: Result) -> list[dict[str, str]]:
